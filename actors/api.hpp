@@ -1,0 +1,96 @@
+#pragma once
+
+// The plain structs that cross the net/ <-> actors/ boundary. No Beast, no Asio:
+// net/ builds an api_request from a parsed HTTP request and implements
+// `responder`; actors/ answers through it with an api_response.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace memoryd {
+
+/// Every route the daemon serves. The router in net/ maps method + path here.
+enum class route : uint8_t {
+  healthz,
+  readyz,
+  sessions_create,  // POST   /api/sessions
+  sessions_list,    // GET    /api/sessions
+  session_get,      // GET    /api/sessions/{session_id}
+  session_put,      // PUT    /api/sessions/{session_id}
+  session_delete,   // DELETE /api/sessions/{session_id}
+  preferences_put,  // PUT    /api/sessions/{session_id}/preferences
+};
+
+/// Stable name of a route, for logs and metrics ("session_get").
+std::string_view to_string(route r);
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// One HTTP request after limits, routing and ID validation.
+struct api_request {
+  route target = route::healthz;
+  std::string request_id;
+  /// Path parameters in route order (e.g. the session id, lower-case).
+  std::vector<std::string> path_params;
+  /// Decoded query parameters in the order given.
+  std::vector<std::pair<std::string, std::string>> query;
+  /// Headers the handlers care about (if-match, idempotency-key, ...),
+  /// names lower-case.
+  header_list headers;
+  std::string body;
+
+  /// First value of query parameter `name`, or nullptr.
+  const std::string* query_param(std::string_view name) const;
+  /// Value of header `name` (lower-case), or nullptr.
+  const std::string* header(std::string_view name) const;
+};
+
+/// The answer to one api_request: status, extra headers, body bytes.
+struct api_response {
+  unsigned status = 200;
+  header_list headers;
+  std::string body;          // JSON unless content_type says otherwise
+  std::string content_type = "application/json";
+};
+
+/// The error types of the contract's envelope.
+enum class error_type : uint8_t {
+  validation,           // 400
+  unauthorized,         // 401
+  forbidden,            // 403
+  not_found,            // 404
+  conflict,             // 409
+  precondition_failed,  // 412
+  payload_too_large,    // 413
+  storage,              // 500/503
+  network,              // 502/503/504
+  unavailable,          // 503
+  internal,             // 500: a bug; never expected
+};
+
+std::string_view to_string(error_type t);
+
+/// `{"error": {"type", "message", "request_id"}}` with the given status.
+api_response make_error_response(unsigned status, error_type type,
+                                 std::string_view message,
+                                 std::string_view request_id);
+
+/// The same with the status that belongs to the type (400 for validation...).
+api_response make_error_response(error_type type, std::string_view message,
+                                 std::string_view request_id);
+
+/// Delivers exactly one api_response back to the connection it came from.
+/// Implemented in net/; callable from any thread.
+class responder {
+public:
+  virtual ~responder() = default;
+  virtual void respond(api_response response) = 0;
+};
+
+using responder_ptr = std::shared_ptr<responder>;
+
+} // namespace memoryd

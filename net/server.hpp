@@ -1,0 +1,62 @@
+#pragma once
+
+// The HTTP/1.1 front end: Beast on an Asio io_context with N threads, one
+// strand per connection, keep-alive, header and body limits, a whole-request
+// deadline and an idle timeout, X-Request-Id, the error envelope on every
+// error path. Knows nothing of actors: each routed request goes to `dispatch`
+// together with a responder that posts the answer back onto the connection's
+// strand. The caller must call responder::respond exactly once (a responder
+// dropped without answering sends a 500 envelope).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/api.hpp"
+
+namespace memoryd::net {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;                     // 0: pick a free port
+  std::size_t threads = 2;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 32 * 1024 * 1024;
+  std::chrono::milliseconds request_timeout{30000};  // header start to response written
+  std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for next request
+};
+
+/// Called on an Asio thread for every routed request; must not block.
+/// `connection_id` is stable per connection (for pinning to a front actor).
+using dispatch_function =
+  std::function<void(uint64_t connection_id, api_request, responder_ptr)>;
+
+class server {
+public:
+  server(server_options options, dispatch_function dispatch);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and listens; returns the bound port. Throws std::system_error.
+  uint16_t listen();
+
+  /// Starts the io threads and accepting; returns at once.
+  void start();
+
+  /// Stops accepting, lets in-flight requests finish for at most `grace`,
+  /// closes every connection and joins the io threads.
+  void shutdown(std::chrono::milliseconds grace);
+
+  /// Requests currently between read and written response.
+  std::size_t in_flight() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace memoryd::net

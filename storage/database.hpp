@@ -1,0 +1,42 @@
+#pragma once
+
+// Opening a database from DATABASE_URL, for both backends, with the
+// connection settings every memoryd connection needs.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace soci {
+class session;
+}
+
+namespace memoryd::storage {
+
+enum class backend { sqlite, postgresql };
+
+std::string_view to_string(backend b);
+
+struct database_url {
+  backend kind = backend::sqlite;
+  /// What SOCI's backend receives: a file path for SQLite (as
+  /// "db=<path> timeout=<s>"), the libpq URI for PostgreSQL.
+  std::string connect_string;
+  /// The URL with any password replaced by "***", for logs.
+  std::string redacted;
+};
+
+/// Parses `sqlite:///abs/path.db`, `sqlite://relative.db`,
+/// `postgresql://user:pw@host:port/db?...` (also `postgres://`).
+/// Throws std::invalid_argument with a message naming what is wrong.
+database_url parse_database_url(std::string_view url);
+
+/// Opens one connection and applies the per-connection settings:
+/// SQLite: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout;
+/// PostgreSQL: TimeZone UTC. Throws soci::soci_error on failure.
+std::unique_ptr<soci::session> open_database(const database_url& url);
+
+/// The backend of an open session.
+backend backend_of(soci::session& sql);
+
+} // namespace memoryd::storage
