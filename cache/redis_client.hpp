@@ -4,10 +4,13 @@
 // with exponential backoff. Blocking: owned by one cache worker thread.
 // Never throws on Redis trouble: a failure is a miss (or a skipped write),
 // counted, and while backing off no connection attempt is made at all, so a
-// dead Redis costs a request nothing.
+// dead Redis costs a request nothing. Writing into a connection Redis has
+// dropped raises no SIGPIPE (see sigpipe_guard.hpp).
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +18,7 @@
 #include "cache/cache_entry.hpp"
 
 struct redisContext;
+struct redisReply;
 
 namespace memoryd::cache {
 
@@ -23,6 +27,7 @@ struct redis_options {
   uint16_t port = 6379;
   int db = 0;
   std::string password;  // from redis://:pw@host or redis://user:pw@host
+  std::string username;  // from redis://user:pw@host (Redis 6 ACL user)
   std::chrono::milliseconds connect_timeout{200};
   std::chrono::milliseconds command_timeout{200};
   std::chrono::milliseconds min_backoff{50};
@@ -30,11 +35,14 @@ struct redis_options {
 };
 
 /// Parses `redis://[user:password@]host[:port][/db]`. Throws
-/// std::invalid_argument naming what is wrong.
+/// std::invalid_argument naming what is wrong. As in redis-cli, a user info
+/// without a colon is a password; user and password may be %-encoded.
 redis_options parse_redis_url(std::string_view url);
 
 class redis_client {
 public:
+  /// Does not connect yet. Throws std::invalid_argument for a timeout <= 0
+  /// (to hiredis that means "wait forever") or max_backoff < min_backoff.
   explicit redis_client(redis_options options);
   ~redis_client();
   redis_client(const redis_client&) = delete;
@@ -51,22 +59,54 @@ public:
   /// Writes a tombstone (revision tombstone_revision) for tombstone_ttl.
   bool invalidate(const std::string& key);
 
+  /// DEL; true when Redis answered (whether or not the key existed).
+  bool remove(const std::string& key);
+
+  /// Deletes every key matching `pattern` (SCAN, then DEL per key); true
+  /// when the whole keyspace was walked.
+  bool remove_matching(const std::string& pattern);
+
   /// PING; false when unreachable.
   bool ping();
 
   bool connected() const;
   uint64_t errors() const;
   const std::string& last_error() const;
+  /// Connections tried so far, successful or not (for stats and tests).
+  uint64_t connect_attempts() const;
 
 private:
+  struct context_deleter {
+    void operator()(redisContext* ctx) const noexcept;
+  };
+  struct reply_deleter {
+    void operator()(redisReply* reply) const noexcept;
+  };
+  using context_ptr = std::unique_ptr<redisContext, context_deleter>;
+  using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+  /// Connects unless backing off; the backoff resets once handshake() has
+  /// succeeded.
   bool ensure_connected();
+  /// AUTH and SELECT as configured, else PING: at least one round trip.
+  bool handshake();
+  /// Sends one command on the open connection and reads its reply. A
+  /// transport failure fails the connection and yields nullptr; an error
+  /// reply is returned for the caller to judge.
+  reply_ptr exchange(std::initializer_list<std::string_view> args);
+  /// Whether `reply` has the `expected` REDIS_REPLY_* type; otherwise fails
+  /// the connection (an error reply included) naming `command`.
+  bool accept(const reply_ptr& reply, int expected, std::string_view command);
+  /// exchange() + accept(): the reply, or nullptr after failing.
+  reply_ptr call(std::initializer_list<std::string_view> args, int expected);
   void fail(std::string what);
 
   redis_options options_;
-  redisContext* ctx_ = nullptr;
+  context_ptr ctx_;
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};
   uint64_t errors_ = 0;
+  uint64_t connect_attempts_ = 0;
   std::string last_error_;
   std::string script_sha_;
 };

@@ -2,10 +2,19 @@
 
 // Pure mapping from method + request target to a route with validated path
 // parameters and decoded query parameters. No sockets: unit-tested alone.
+//
+// Rules: the target must be in origin form ("/path?query"; anything else, or
+// bad percent-encoding, is 400). Path segments and query parameters are
+// percent-decoded, '+' in the query is a space. One trailing slash is
+// ignored (`/api/sessions/` is `/api/sessions`). Unknown path: 404; known
+// path, other method: 405 with Allow; a path ID that is not a UUID: 400.
+// Where a literal segment and an ID could both match, the literal wins.
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "actors/api.hpp"
 

@@ -14,7 +14,7 @@ packages=(
   curl procps
 )
 if [ "${MEMORYD_BENCH_DEPS:-0}" = 1 ]; then
-  packages+=(wrk nginx-light)
+  packages+=(wrk nginx-light iproute2 postgresql-client)
 fi
 if [ "${MEMORYD_TEST_DEPS:-0}" = 1 ]; then
   packages+=(faketime)

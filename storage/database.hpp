@@ -19,8 +19,9 @@ std::string_view to_string(backend b);
 
 struct database_url {
   backend kind = backend::sqlite;
-  /// What SOCI's backend receives: a file path for SQLite (as
-  /// "db=<path> timeout=<s>"), the libpq URI for PostgreSQL.
+  /// What SOCI's backend receives: for SQLite `db="<path>" timeout=<s>`;
+  /// for PostgreSQL the libpq URI, with application_name=memoryd added
+  /// unless it names one (SOCI 4.0.3 mangles a URI without any '=').
   std::string connect_string;
   /// The URL with any password replaced by "***", for logs.
   std::string redacted;

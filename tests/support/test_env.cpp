@@ -14,6 +14,8 @@
 
 #include <soci/soci.h>
 
+#include "storage/database.hpp"
+
 namespace memoryd::test {
 
 std::string required_env(const char* name) {
@@ -47,8 +49,9 @@ std::string create_pg_database(std::string_view prefix) {
     if (c == '-')
       c = '_';
   {
-    soci::session sql("postgresql", admin);
-    sql << "CREATE DATABASE " + name;
+    // Through parse_database_url: SOCI 4.0.3 mangles a bare URI.
+    auto sql = storage::open_database(storage::parse_database_url(admin));
+    *sql << "CREATE DATABASE " + name;
   }
   // Replace the database path of the admin URL ("/postgres").
   auto slash = admin.find('/', admin.find("://") + 3);

@@ -1,0 +1,68 @@
+#pragma once
+
+// The cache actor behind one interface: an in-process LRU (an event-based
+// actor: it never blocks) when REDIS_URL is unset, otherwise a pool of
+// detached workers each owning one hiredis connection.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "actors/interfaces.hpp"
+#include "actors/status.hpp"
+#include "cache/lru_cache.hpp"
+#include "cache/redis_cache.hpp"
+
+namespace memoryd {
+
+struct cache_options {
+  std::string redis_url;  // empty: in-process
+  std::size_t redis_connections = 50;
+  std::chrono::milliseconds redis_timeout{200};
+  std::size_t max_bytes = 256 * 1024 * 1024;  // in-process only
+};
+
+/// Counters kept by both cache implementations.
+struct cache_counters : actor_counters {
+  uint64_t hits = 0;
+  uint64_t misses = 0;
+  uint64_t puts = 0;
+};
+
+struct lru_cache_state {
+  lru_cache_state() = default;  // see caf-0.17-guide B3
+  std::unique_ptr<cache::lru_cache> lru;
+  cache_counters counters;
+  static inline const char* name = "memoryd.cache";
+};
+
+cache_actor::behavior_type
+lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
+                std::size_t max_bytes);
+
+struct redis_cache_state {
+  redis_cache_state() = default;
+  std::unique_ptr<cache::redis_cache> redis;
+  cache_counters counters;
+  static inline const char* name = "memoryd.cache.redis";
+};
+
+cache_actor::behavior_type
+redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
+                   cache::redis_options options,
+                   std::shared_ptr<cache::pending_invalidations> pending);
+
+/// The cache the options ask for. Throws std::invalid_argument for a bad
+/// REDIS_URL.
+cache_actor make_cache(caf::actor_system& sys, const cache_options& options);
+
+/// Cache keys (design.md: memoryd:v1:<kind>:<id>).
+std::string session_cache_key(const std::string& session_id);
+
+/// Matches every key memoryd writes.
+inline constexpr const char* cache_key_pattern = "memoryd:v1:*";
+
+} // namespace memoryd

@@ -1,0 +1,44 @@
+#pragma once
+
+// Wiring of the actor topology from the settings: storage pool, cache,
+// session and preference shards, front actors. The one place that knows
+// which actor talks to which.
+
+#include <cstdint>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/interfaces.hpp"
+#include "config/config.hpp"
+
+namespace memoryd {
+
+class actor_topology {
+public:
+  /// Spawns every actor. `shards` front, session and preference actors run
+  /// side by side (about one per scheduler thread). Throws
+  /// std::invalid_argument for a bad DATABASE_URL or REDIS_URL.
+  actor_topology(caf::actor_system& sys, const config::settings& settings,
+                 std::size_t shards);
+
+  /// Hands one request to the front actor of its connection. Never blocks:
+  /// a mailbox push. Callable from any thread.
+  void dispatch(uint64_t connection_id, api_request request,
+                responder_ptr responder) const;
+
+  /// Asks every actor to quit (after in-flight requests drained).
+  void stop();
+
+  /// An actor whose answer shows the scheduler is alive (for the watchdog).
+  status_client_actor probe() const { return sessions_.front(); }
+
+private:
+  storage_actor store_;
+  cache_actor cache_;
+  std::vector<session_actor> sessions_;
+  std::vector<preference_actor> preferences_;
+  std::vector<front_actor> fronts_;
+};
+
+} // namespace memoryd

@@ -1,0 +1,57 @@
+#pragma once
+
+// The front actor: receives routed HTTP requests from net/, decodes them into
+// domain messages, asks the domain actors (with the request deadline), and
+// answers through the responder, mapping errors to the contract's envelope.
+// A fixed set of them runs; each connection is pinned to one.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "actors/status.hpp"
+
+namespace memoryd {
+
+struct front_options {
+  std::chrono::milliseconds request_timeout{30000};
+  std::size_t max_json_depth = 64;
+};
+
+/// The actors a front actor talks to.
+struct front_wiring {
+  std::vector<session_actor> sessions;        // sharded by session id
+  std::vector<preference_actor> preferences;  // sharded by session id
+  storage_actor store;                        // for /readyz
+  cache_actor cache;                          // for /readyz
+  front_options options;
+};
+
+struct front_state {
+  front_state() = default;  // see caf-0.17-guide B3
+  front_wiring wiring;
+  std::size_t next_shard = 0;  // for requests that carry no id
+  actor_counters counters;
+  static inline const char* name = "memoryd.front";
+};
+
+using front_pointer = front_actor::stateful_pointer<front_state>;
+
+front_actor::behavior_type front(front_pointer self, front_wiring wiring);
+
+/// One request in flight: answered exactly once through `respond`, which
+/// also writes the access log line.
+struct exchange {
+  api_request request;
+  responder_ptr responder;
+  std::chrono::steady_clock::time_point started;
+
+  void respond(api_response response) const;
+  void fail(const caf::error& err) const;
+};
+
+using exchange_ptr = std::shared_ptr<const exchange>;
+
+} // namespace memoryd

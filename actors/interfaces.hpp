@@ -1,0 +1,196 @@
+#pragma once
+
+// The whole system's vocabulary in one place: atoms, message payloads and
+// every typed actor interface (the way tenzir declares its actors in one
+// actors.hpp). Each signature says in one line what it does.
+
+#include <cstdint>
+#include <string>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/settings.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/api.hpp"
+#include "storage/records.hpp"
+
+// -- atoms (at most 10 characters each) ---------------------------------------
+
+namespace memoryd::atom {
+
+using http = caf::atom_constant<caf::atom("http")>;
+using create = caf::atom_constant<caf::atom("create")>;
+using get = caf::atom_constant<caf::atom("get")>;
+using update = caf::atom_constant<caf::atom("update")>;
+using erase = caf::atom_constant<caf::atom("erase")>;
+using list = caf::atom_constant<caf::atom("list")>;
+using merge = caf::atom_constant<caf::atom("merge")>;
+using put = caf::atom_constant<caf::atom("put")>;
+using invalidate = caf::atom_constant<caf::atom("invalidate")>;
+using prefs_put = caf::atom_constant<caf::atom("prefs_put")>;
+using ping = caf::atom_constant<caf::atom("ping")>;
+using status = caf::atom_constant<caf::atom("status")>;
+
+} // namespace memoryd::atom
+
+// -- payloads -----------------------------------------------------------------
+
+namespace memoryd {
+
+/// A response body rendered by a domain actor, with what the HTTP layer
+/// needs around it (ETag, X-Cache).
+struct rendered {
+  std::string id;
+  int64_t revision = 0;
+  std::string body;
+  bool cache_hit = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rendered& x) {
+  return f(caf::meta::type_name("rendered"), x.id, x.revision, x.body,
+           x.cache_hit);
+}
+
+/// The answer of a cache lookup.
+struct cache_lookup {
+  bool found = false;
+  int64_t revision = 0;
+  std::string value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cache_lookup& x) {
+  return f(caf::meta::type_name("cache_lookup"), x.found, x.revision, x.value);
+}
+
+/// State of a dependency for /readyz: "up" or "down", with detail.
+struct dependency_state {
+  bool up = false;
+  std::string kind;    // "sqlite", "postgresql", "redis", "in-process"
+  std::string detail;  // the last error when down
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dependency_state& x) {
+  return f(caf::meta::type_name("dependency_state"), x.up, x.kind, x.detail);
+}
+
+} // namespace memoryd
+
+namespace memoryd::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_record& x) {
+  return f(caf::meta::type_name("session_record"), x.session_id, x.tenant,
+           x.has_user_id, x.user_id, x.state_json, x.preferences_json,
+           x.revision, x.created_at, x.updated_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_update& x) {
+  return f(caf::meta::type_name("session_update"), x.session_id,
+           x.set_user_id, x.has_user_id, x.user_id, x.set_state, x.state_json,
+           x.set_preferences, x.preferences_json, x.expected_revision,
+           x.updated_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_page_query& x) {
+  return f(caf::meta::type_name("session_page_query"), x.tenant,
+           x.filter_user_id, x.user_id, x.limit, x.has_cursor,
+           x.after_created_at, x.after_session_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_page& x) {
+  return f(caf::meta::type_name("session_page"), x.items, x.has_more);
+}
+
+} // namespace memoryd::storage
+
+// Local-only payloads: they never leave the process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(memoryd::api_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(memoryd::responder_ptr)
+
+// -- actor interfaces ---------------------------------------------------------
+
+namespace memoryd {
+
+/// Every component answers `status` with its counters, for /admin/stats and
+/// `memoryctl top`.
+using status_client_actor
+  = caf::typed_actor<caf::replies_to<atom::status>::with<caf::settings>>;
+
+/// Turns HTTP requests into domain messages and domain answers (or errors)
+/// into HTTP responses. One of a fixed set, pinned per connection.
+using front_actor = caf::typed_actor<
+  // Serves one routed request and answers it through the responder.
+  caf::reacts_to<atom::http, api_request, responder_ptr>>::
+  extend_with<status_client_actor>;
+
+/// Sessions: cache first, storage on a miss, cache refreshed after commits.
+using session_actor = caf::typed_actor<
+  // Creates a session from a validated draft (id and timestamps are set here).
+  caf::replies_to<atom::create, storage::session_record>::with<rendered>,
+  // Reads a session (rendered body; cache_hit tells where it came from).
+  caf::replies_to<atom::get, std::string>::with<rendered>,
+  // Applies a PUT (optionally conditional on a revision).
+  caf::replies_to<atom::update, storage::session_update>::with<rendered>,
+  // Deletes a session and everything it owns; false when it did not exist.
+  caf::replies_to<atom::erase, std::string>::with<bool>,
+  // One page of sessions as the rendered list body.
+  caf::replies_to<atom::list, storage::session_page_query>::with<std::string>>::
+  extend_with<status_client_actor>;
+
+/// Preferences: merge-patches a session's preferences with type checks,
+/// retrying on a concurrent change.
+using preference_actor = caf::typed_actor<
+  // Applies a JSON merge patch (session id, patch text); answers the
+  // rendered {"session_id", "preferences"} with the new revision.
+  caf::replies_to<atom::merge, std::string, std::string>::with<rendered>>::
+  extend_with<status_client_actor>;
+
+/// The cache: Redis or the in-process LRU behind one interface. Never fails:
+/// trouble is a miss or a skipped write.
+using cache_actor = caf::typed_actor<
+  // Looks a key up.
+  caf::replies_to<atom::get, std::string>::with<cache_lookup>,
+  // Stores (key, revision, value, ttl seconds) unless a newer revision is
+  // there; answers whether it stored.
+  caf::replies_to<atom::put, std::string, int64_t, std::string, int64_t>::
+    with<bool>,
+  // Replaces a key by a tombstone that outranks late fills.
+  caf::replies_to<atom::invalidate, std::string>::with<bool>,
+  // Reachability for /readyz.
+  caf::replies_to<atom::ping>::with<dependency_state>>::
+  extend_with<status_client_actor>;
+
+/// A storage worker (detached: SOCI blocks) owning one database connection;
+/// a pool of them sits behind one handle. Errors are errc::not_found,
+/// precondition_failed, conflict or storage.
+using storage_actor = caf::typed_actor<
+  // Inserts a new session with its preferences row.
+  caf::replies_to<atom::create, storage::session_record>::
+    with<storage::session_record>,
+  // Reads one session.
+  caf::replies_to<atom::get, std::string>::with<storage::session_record>,
+  // Applies an update, bumping the revision.
+  caf::replies_to<atom::update, storage::session_update>::
+    with<storage::session_record>,
+  // Deletes a session (cascading); false when it did not exist.
+  caf::replies_to<atom::erase, std::string>::with<bool>,
+  // One page of sessions.
+  caf::replies_to<atom::list, storage::session_page_query>::
+    with<storage::session_page>,
+  // Replaces preferences (session id, JSON, expected revision).
+  caf::replies_to<atom::prefs_put, std::string, std::string, int64_t>::
+    with<storage::session_record>,
+  // Runs a trivial query for /readyz.
+  caf::replies_to<atom::ping>::with<dependency_state>>::
+  extend_with<status_client_actor>;
+
+} // namespace memoryd

@@ -1,0 +1,119 @@
+#include "actors/preference_actor.hpp"
+
+#include <boost/json.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/cache_actor.hpp"
+#include "actors/errors.hpp"
+#include "actors/json_body.hpp"
+#include "actors/merge_patch.hpp"
+#include "actors/session_codec.hpp"
+
+namespace memoryd {
+
+namespace {
+
+using self_ptr = preference_actor::stateful_pointer<preference_state>;
+
+void attempt_merge(self_ptr self, const std::string& id, int attempts_left);
+
+/// Answers the patch at the head of `id`'s queue and starts the next one.
+template <class Answer>
+void finish(self_ptr self, const std::string& id, Answer answer) {
+  auto& queues = self->state.queues;
+  auto it = queues.find(id);
+  auto promise = std::move(it->second.front().promise);
+  it->second.pop_front();
+  if (it->second.empty())
+    queues.erase(it);
+  else
+    attempt_merge(self, id, max_merge_attempts);
+  promise.deliver(std::move(answer));
+}
+
+void fail(self_ptr self, const std::string& id, caf::error err) {
+  ++self->state.counters.failed;
+  finish(self, id, std::move(err));
+}
+
+bool is_precondition_failure(const caf::error& err) {
+  return err.category() == caf::atom("memoryd")
+         && err.code() == static_cast<uint8_t>(errc::precondition_failed);
+}
+
+/// Stores the merged preferences if the revision is still `s.revision`.
+void write_merged(self_ptr self, const storage::session_record& s,
+                  int attempts_left) {
+  const auto& id = s.session_id;
+  auto merged = parse_trusted_json(s.preferences_json);
+  apply_merge_patch(merged, *self->state.queues.at(id).front().patch);
+  self
+    ->request(self->state.store, caf::infinite, atom::prefs_put::value, id,
+              to_json_text(merged), s.revision)
+    .then(
+      [=](storage::session_record& stored) {
+        auto out = rendered{id, stored.revision, render_preferences(stored),
+                            false};
+        // The session's cached body has changed too: refresh it first.
+        self
+          ->request(self->state.cache, caf::infinite, atom::put::value,
+                    session_cache_key(id), stored.revision,
+                    render_session(stored),
+                    static_cast<int64_t>(self->state.ttl.count()))
+          .then([=](bool) { finish(self, id, out); },
+                [=](caf::error&) { finish(self, id, out); });
+      },
+      [=](caf::error& err) {
+        if (!is_precondition_failure(err)) {
+          fail(self, id, std::move(err));
+        } else if (attempts_left > 1) {
+          ++self->state.retries;
+          attempt_merge(self, id, attempts_left - 1);
+        } else {
+          fail(self, id,
+               make_error(errc::unavailable,
+                          "the session kept changing concurrently; retry"));
+        }
+      });
+}
+
+void attempt_merge(self_ptr self, const std::string& id, int attempts_left) {
+  self->request(self->state.store, caf::infinite, atom::get::value, id)
+    .then(
+      [=](storage::session_record& s) { write_merged(self, s, attempts_left); },
+      [=](caf::error& err) { fail(self, id, std::move(err)); });
+}
+
+} // namespace
+
+preference_actor::behavior_type
+preference_manager(self_ptr self, storage_actor store, cache_actor cache,
+                   std::chrono::seconds ttl) {
+  self->state.store = std::move(store);
+  self->state.cache = std::move(cache);
+  self->state.ttl = ttl;
+  return {
+    [=](atom::merge, const std::string& id, const std::string& patch_text) {
+      ++self->state.counters.handled;
+      auto promise = self->make_response_promise<rendered>();
+      // The front actor validated the patch; it parses here without error.
+      auto patch = std::make_shared<const boost::json::value>(
+        parse_trusted_json(patch_text));
+      auto& queue = self->state.queues[id];
+      queue.push_back({promise, std::move(patch)});
+      if (queue.size() == 1)
+        attempt_merge(self, id, max_merge_attempts);
+      return promise;
+    },
+    [=](atom::status) {
+      auto s = make_status(self, self->state.counters);
+      caf::put(s, "merge-retries", self->state.retries);
+      caf::put(s, "sessions-queued",
+               static_cast<uint64_t>(self->state.queues.size()));
+      return s;
+    },
+  };
+}
+
+} // namespace memoryd

@@ -1,0 +1,143 @@
+#include "actors/session_actor.hpp"
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/cache_actor.hpp"
+#include "actors/session_codec.hpp"
+#include "storage/timestamp.hpp"
+
+namespace memoryd {
+
+namespace {
+
+using self_ptr = session_actor::stateful_pointer<session_state>;
+
+std::string new_uuid() {
+  thread_local boost::uuids::random_generator generate;
+  return boost::uuids::to_string(generate());
+}
+
+/// Renders a committed record, writes it to the cache (put-if-newer) and
+/// answers once the cache has taken it (or refused: it never fails).
+void commit_and_reply(self_ptr self, caf::typed_response_promise<rendered> rp,
+                      const storage::session_record& s) {
+  auto body = render_session(s);
+  rendered out{s.session_id, s.revision, body, false};
+  self->request(self->state.cache, caf::infinite, atom::put::value,
+                session_cache_key(s.session_id), s.revision, std::move(body),
+                static_cast<int64_t>(self->state.ttl.count()))
+    .then([rp, out](bool) mutable { rp.deliver(out); },
+          // The cache is an accelerator: its failure never fails a write.
+          [rp, out](caf::error&) mutable { rp.deliver(out); });
+}
+
+/// Reads a session from storage after a cache miss and fills the cache.
+void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
+                     const std::string& id);
+
+/// Counts a failed request and passes its error on.
+template <class T>
+auto fail_to(self_ptr self, caf::typed_response_promise<T> rp) {
+  return [self, rp](caf::error& err) mutable {
+    ++self->state.counters.failed;
+    rp.deliver(std::move(err));
+  };
+}
+
+void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
+                     const std::string& id) {
+  self->request(self->state.store, caf::infinite, atom::get::value, id)
+    .then(
+      [=](storage::session_record& s) mutable {
+        auto body = render_session(s);
+        caf::anon_send(self->state.cache, atom::put::value,
+                       session_cache_key(id), s.revision, body,
+                       static_cast<int64_t>(self->state.ttl.count()));
+        rp.deliver(rendered{id, s.revision, std::move(body), false});
+      },
+      fail_to(self, rp));
+}
+
+} // namespace
+
+session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
+                                             cache_actor cache,
+                                             std::chrono::seconds ttl) {
+  self->state.store = std::move(store);
+  self->state.cache = std::move(cache);
+  self->state.ttl = ttl;
+  return {
+    [=](atom::create, storage::session_record& draft) {
+      ++self->state.counters.handled;
+      auto rp = self->make_response_promise<rendered>();
+      draft.session_id = new_uuid();
+      draft.revision = 1;
+      draft.created_at = draft.updated_at = storage::now_timestamp();
+      self->request(self->state.store, caf::infinite, atom::create::value,
+                    std::move(draft))
+        .then([=](storage::session_record& s) { commit_and_reply(self, rp, s); },
+              fail_to(self, rp));
+      return rp;
+    },
+    [=](atom::get, const std::string& id) {
+      ++self->state.counters.handled;
+      auto rp = self->make_response_promise<rendered>();
+      auto key = session_cache_key(id);
+      self
+        ->request(self->state.cache, caf::infinite, atom::get::value,
+                  session_cache_key(id))
+        .then(
+          [=](cache_lookup& hit) mutable {
+            if (hit.found)
+              rp.deliver(rendered{id, hit.revision, std::move(hit.value), true});
+            else
+              load_from_store(self, rp, id);
+          },
+          [=](caf::error&) { load_from_store(self, rp, id); });
+      return rp;
+    },
+    [=](atom::update, storage::session_update& u) {
+      ++self->state.counters.handled;
+      auto rp = self->make_response_promise<rendered>();
+      u.updated_at = storage::now_timestamp();
+      self->request(self->state.store, caf::infinite, atom::update::value,
+                    std::move(u))
+        .then([=](storage::session_record& s) { commit_and_reply(self, rp, s); },
+              fail_to(self, rp));
+      return rp;
+    },
+    [=](atom::erase, const std::string& id) {
+      ++self->state.counters.handled;
+      auto rp = self->make_response_promise<bool>();
+      self->request(self->state.store, caf::infinite, atom::erase::value, id)
+        .then(
+          [=](bool existed) mutable {
+            self
+              ->request(self->state.cache, caf::infinite,
+                        atom::invalidate::value, session_cache_key(id))
+              .then([=](bool) mutable { rp.deliver(existed); },
+                    [=](caf::error&) mutable { rp.deliver(existed); });
+          },
+          fail_to(self, rp));
+      return rp;
+    },
+    [=](atom::list, storage::session_page_query& q) {
+      ++self->state.counters.handled;
+      auto rp = self->make_response_promise<std::string>();
+      self->request(self->state.store, caf::infinite, atom::list::value,
+                    std::move(q))
+        .then(
+          [=](storage::session_page& page) mutable {
+            rp.deliver(render_session_page(page));
+          },
+          fail_to(self, rp));
+      return rp;
+    },
+    [=](atom::status) { return make_status(self, self->state.counters); },
+  };
+}
+
+} // namespace memoryd

@@ -1,0 +1,43 @@
+#pragma once
+
+// Storage workers: detached actors (SOCI blocks), each owning one database
+// connection, pooled round-robin behind one storage_actor handle.
+
+#include <cstddef>
+#include <memory>
+
+#include <caf/fwd.hpp>
+
+#include "actors/interfaces.hpp"
+#include "actors/status.hpp"
+#include "storage/database.hpp"
+#include "storage/retry.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace memoryd {
+
+struct storage_worker_state {
+  storage_worker_state();  // user-declared: see caf-0.17-guide B3
+  ~storage_worker_state();
+  /// The connection, opened on first use and dropped after a failure that
+  /// retries could not mend (reopened by the next request).
+  std::unique_ptr<soci::session> sql;
+  storage::database_url url;
+  storage::retry_policy retry;
+  actor_counters counters;
+  static inline const char* name = "memoryd.storage";
+};
+
+storage_actor::behavior_type
+storage_worker(storage_actor::stateful_pointer<storage_worker_state> self,
+               storage::database_url url);
+
+/// `size` detached workers behind one round-robin handle.
+storage_actor make_storage_pool(caf::actor_system& sys,
+                                const storage::database_url& url,
+                                std::size_t size);
+
+} // namespace memoryd

@@ -1,0 +1,84 @@
+#pragma once
+
+// memoryd's settings: defaults, then a TOML config file, then environment
+// variables of the contract's names. Every source goes through the same
+// parser per key, so a bad value is reported the same way wherever it came
+// from: with the key, the value and what was expected.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace memoryd::config {
+
+struct settings {
+  std::string database_url = "sqlite:///var/lib/memoryd/memoryd.db";
+  std::string redis_url;  // empty: the in-process cache
+  std::chrono::hours session_ttl{24};
+  std::chrono::seconds site_cache_ttl{3600};
+  int session_cleanup_days = 90;
+  int cleanup_hour = 2;  // CLEANUP_AT, UTC
+  int cleanup_minute = 0;
+  std::size_t database_pool_size = 20;
+  std::size_t redis_max_connections = 50;
+  std::chrono::milliseconds redis_timeout{200};
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::size_t max_body_bytes = 33554432;
+  std::size_t max_import_bytes = 268435456;
+  std::size_t max_json_depth = 64;
+  std::size_t cache_max_bytes = 256 * 1024 * 1024;
+  std::size_t http_threads = 0;   // 0: one per core
+  std::size_t actor_threads = 0;  // 0: one per core
+  std::chrono::milliseconds request_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::string log_level = "info";
+};
+
+/// A bad key or value; what() names the key, the value and the source.
+struct config_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// One documented setting, for --help and the docs.
+struct option_doc {
+  std::string_view name;
+  std::string_view default_value;
+  std::string_view meaning;
+};
+
+const std::vector<option_doc>& documented_options();
+
+/// Reads an environment variable; nullopt when unset. Injectable for tests.
+using env_lookup = std::function<std::optional<std::string>(const char*)>;
+
+/// The process environment.
+env_lookup process_env();
+
+/// Defaults, then `file` (TOML; keys as in the table, any case), then the
+/// environment. Throws config_error.
+settings load(const std::optional<std::filesystem::path>& file,
+              const env_lookup& env);
+
+/// Applies one key (any case) to `s`; `source` goes into error messages.
+void apply(settings& s, std::string_view key, std::string_view value,
+           std::string_view source);
+
+/// Checks combinations of values; throws config_error.
+void validate(const settings& s);
+
+/// The --help text: usage and every key with default and meaning.
+std::string help_text(std::string_view program);
+
+/// True for 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback_host(std::string_view host);
+
+} // namespace memoryd::config

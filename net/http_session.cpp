@@ -1,0 +1,336 @@
+#include "net/http_session.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "net/http_responder.hpp"
+#include "net/router.hpp"
+
+namespace memoryd::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+using std::chrono::steady_clock;
+
+namespace {
+
+/// A response ready just before the request deadline still gets this long
+/// to be written.
+constexpr auto min_write_time = std::chrono::seconds{1};
+
+/// How long a closing connection reads and discards what the client still
+/// sends (say, the body of a 413). Closing with unread input makes the
+/// kernel send a reset, which can destroy our last response in flight.
+constexpr auto linger_time = std::chrono::seconds{1};
+
+constexpr std::size_t first_read_size = 1024;
+constexpr std::size_t discard_size = 4096;
+
+constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool is_http_error(const beast::error_code& ec) {
+  static const auto& category
+    = http::make_error_code(http::error::bad_version).category();
+  return ec.category() == category;
+}
+
+std::string ms(std::chrono::milliseconds d) {
+  return std::to_string(d.count()) + " ms";
+}
+
+} // namespace
+
+// -- constructors, destructors, and assignment operators ---------------------
+
+http_session::http_session(tcp::socket&& socket, uint64_t id,
+                           std::shared_ptr<server_state> state)
+  : stream_(std::move(socket)),
+    deadline_(stream_.get_executor()),
+    id_(id),
+    state_(std::move(state)) {
+  // nop
+}
+
+http_session::~http_session() {
+  state_->sessions.remove(id_);
+}
+
+// -- interface, callable from any thread -------------------------------------
+
+void http_session::run() {
+  state_->sessions.add(id_, weak_from_this());
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&http_session::wait_for_request,
+                                           shared_from_this()));
+}
+
+void http_session::deliver(uint64_t seq, api_response response) {
+  // The Beast chat-multi rule: only the strand touches the stream.
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this(), seq,
+              response = std::move(response)]() mutable {
+               self->on_answer(seq, std::move(response));
+             });
+}
+
+void http_session::close_if_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == phase::idle)
+      self->close_now();
+  });
+}
+
+void http_session::close() {
+  asio::post(stream_.get_executor(),
+             beast::bind_front_handler(&http_session::close_now,
+                                       shared_from_this()));
+}
+
+// -- the request cycle -------------------------------------------------------
+
+void http_session::wait_for_request() {
+  phase_ = phase::idle;
+  if (state_->draining)
+    return close_now();
+  if (buffer_.size() > 0)
+    return start_request(); // pipelined: the next request has begun
+  stream_.expires_after(state_->options.idle_timeout);
+  stream_.async_read_some(
+    buffer_.prepare(first_read_size),
+    beast::bind_front_handler(&http_session::on_first_bytes,
+                              shared_from_this()));
+}
+
+void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
+  if (phase_ != phase::idle)
+    return;
+  if (ec)
+    return close_now(); // idle timeout, the client left, or shutdown
+  buffer_.commit(n);
+  start_request();
+}
+
+void http_session::start_request() {
+  const auto& options = state_->options;
+  phase_ = phase::reading;
+  ++seq_;
+  timed_out_ = false;
+  version_ = 11;
+  keep_alive_ = false;
+  request_id_.clear();
+  in_flight_.emplace(state_->in_flight);
+
+  stream_.expires_never(); // the request deadline takes over
+  deadline_at_ = steady_clock::now() + options.request_timeout;
+  deadline_.expires_at(deadline_at_);
+  deadline_.async_wait(beast::bind_front_handler(
+    &http_session::on_deadline, shared_from_this(), seq_));
+
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+  // A Content-Length above the limit fails the header read already, so a
+  // too large body is refused before any of it is read.
+  parser_->body_limit(options.max_body_bytes);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_header,
+                                                    shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t) {
+  if (phase_ != phase::reading)
+    return;
+  if (ec || timed_out_)
+    return on_read_error(ec);
+  const auto& req = parser_->get();
+  request_id_ = request_id_of(req);
+  version_ = req.version();
+  keep_alive_ = req.keep_alive();
+  if (parser_->is_done())
+    return dispatch_request();
+  // Clients like curl wait (a second) for this before sending a large body.
+  if (version_ == 11
+      && beast::iequals(req[http::field::expect], "100-continue"))
+    return asio::async_write(
+      stream_, asio::buffer(continue_response),
+      beast::bind_front_handler(&http_session::on_continue_sent,
+                                shared_from_this()));
+  read_body();
+}
+
+void http_session::on_continue_sent(beast::error_code ec, std::size_t) {
+  if (phase_ != phase::reading)
+    return;
+  if (ec || timed_out_)
+    return on_read_error(ec);
+  read_body();
+}
+
+void http_session::read_body() {
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_body,
+                                             shared_from_this()));
+}
+
+void http_session::on_body(beast::error_code ec, std::size_t) {
+  if (phase_ != phase::reading)
+    return;
+  if (ec || timed_out_)
+    return on_read_error(ec);
+  dispatch_request();
+}
+
+void http_session::on_read_error(beast::error_code ec) {
+  const auto& options = state_->options;
+  if (request_id_.empty())
+    request_id_ = request_id_of(parser_->get()); // fields read so far
+  if (timed_out_)
+    return send_error(408, error_type::validation,
+                      "request not received within "
+                        + ms(options.request_timeout));
+  if (ec == http::error::body_limit)
+    return send_error(413, error_type::payload_too_large,
+                      "request body exceeds "
+                        + std::to_string(options.max_body_bytes) + " bytes");
+  if (ec == http::error::header_limit)
+    return send_error(431, error_type::validation,
+                      "request header exceeds "
+                        + std::to_string(options.max_header_bytes)
+                        + " bytes");
+  if (is_http_error(ec) && ec != http::error::end_of_stream
+      && ec != http::error::partial_message)
+    return send_error(400, error_type::validation,
+                      "malformed request: " + ec.message());
+  close_now(); // the client went away mid-request: nobody to answer
+}
+
+void http_session::dispatch_request() {
+  phase_ = phase::waiting;
+  auto req = parser_->release();
+  auto routed = match_route(req.method_string(), req.target());
+  if (auto* error = std::get_if<route_error>(&routed)) {
+    auto res = make_error_response(error->status, error->type, error->message,
+                                   request_id_);
+    if (!error->allow.empty())
+      res.headers.emplace_back("Allow", error->allow);
+    return send(std::move(res), false);
+  }
+  auto request = make_api_request(req, std::get<route_match>(std::move(routed)),
+                                   request_id_);
+  auto responder = std::make_shared<http_responder>(weak_from_this(), seq_,
+                                                    state_->gate, request_id_);
+  try {
+    state_->dispatch(id_, std::move(request), responder);
+  } catch (...) {
+    // Escaping, it would end this io thread's run(); answer instead.
+    responder->respond(make_error_response(500, error_type::internal,
+                                           "request dispatch failed",
+                                           request_id_));
+  }
+}
+
+void http_session::on_answer(uint64_t seq, api_response response) {
+  if (phase_ != phase::waiting || seq != seq_)
+    return; // answered by the deadline already, or the connection is gone
+  send(std::move(response), false);
+}
+
+void http_session::on_deadline(uint64_t seq, beast::error_code ec) {
+  if (ec || seq != seq_)
+    return; // cancelled, or left over from an earlier request
+  switch (phase_) {
+    case phase::reading:
+      // Cancel the read; its handler answers 408.
+      timed_out_ = true;
+      stream_.cancel();
+      return;
+    case phase::waiting:
+      // The handler may still be busy with it: close rather than reuse.
+      return send_error(503, error_type::unavailable,
+                        "no answer within "
+                          + ms(state_->options.request_timeout));
+    default:
+      return; // writing has a deadline on the stream
+  }
+}
+
+void http_session::send(api_response response, bool close_after) {
+  phase_ = phase::writing;
+  deadline_.cancel();
+  bool keep_alive = keep_alive_ && !close_after && !state_->draining;
+  response_ = make_http_response(std::move(response), request_id_, version_,
+                                 keep_alive);
+  stream_.expires_at(std::max(deadline_at_, steady_clock::now()
+                                              + min_write_time));
+  http::async_write(stream_, response_,
+                    beast::bind_front_handler(&http_session::on_write,
+                                              shared_from_this(), keep_alive));
+}
+
+void http_session::send_error(unsigned status, error_type type,
+                              std::string_view message) {
+  send(make_error_response(status, type, message, request_id_), true);
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec,
+                            std::size_t) {
+  if (phase_ != phase::writing)
+    return;
+  in_flight_.reset();
+  response_ = {};
+  if (ec)
+    return close_now();
+  if (!keep_alive || state_->draining)
+    return close_gracefully();
+  wait_for_request();
+}
+
+// -- closing -----------------------------------------------------------------
+
+void http_session::close_gracefully() {
+  phase_ = phase::lingering;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec)
+    return close_now();
+  buffer_.clear();
+  stream_.expires_after(linger_time);
+  discard_input();
+}
+
+void http_session::discard_input() {
+  // Never committed: the same bytes of the buffer are reused.
+  stream_.async_read_some(buffer_.prepare(discard_size),
+                          beast::bind_front_handler(&http_session::on_discarded,
+                                                    shared_from_this()));
+}
+
+void http_session::on_discarded(beast::error_code ec, std::size_t) {
+  if (phase_ != phase::lingering)
+    return;
+  if (ec)
+    return close_now(); // end of stream, linger timeout, or shutdown
+  discard_input();
+}
+
+void http_session::close_now() {
+  phase_ = phase::closed;
+  in_flight_.reset();
+  deadline_.cancel();
+  stream_.close();
+}
+
+} // namespace memoryd::net

@@ -1,0 +1,133 @@
+#pragma once
+
+// One HTTP/1.1 connection, after Beast's async server session: it lives on
+// its own strand and is kept alive by its pending operations. It serves one
+// request at a time (the next is read only after the response is written,
+// which keeps answers in order):
+//
+//   idle ──first byte──▶ reading ──complete──▶ waiting ──answer──▶ writing
+//    ▲                  (header, body)        (dispatched)            │
+//    └───────────────────────── keep-alive ◀──────────────────────────┤
+//                                                               close ▼
+//   closed ◀── lingering: shutdown(send), discard input until EOF ◀───┘
+//
+// Timeouts: `idle_timeout` while idle (then close silently); `request_timeout`
+// from the first byte to the written response: while reading it answers 408,
+// while waiting 503 (a later answer is dropped), while writing it closes.
+// Errors found here (400, 408, 413, 431, 503) answer with the envelope and
+// close the connection; route errors (400, 404, 405) keep it.
+// Net-internal header (it includes Beast).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "actors/api.hpp"
+#include "net/http_message.hpp"
+#include "net/server_state.hpp"
+
+namespace memoryd::net {
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  using tcp = boost::asio::ip::tcp;
+
+  // -- constructors, destructors, and assignment operators -------------------
+
+  /// `socket` must use a strand of its own as executor.
+  http_session(tcp::socket&& socket, uint64_t id,
+               std::shared_ptr<server_state> state);
+
+  ~http_session();
+
+  http_session(const http_session&) = delete;
+  http_session& operator=(const http_session&) = delete;
+
+  // -- properties -------------------------------------------------------------
+
+  uint64_t id() const noexcept {
+    return id_;
+  }
+
+  // -- interface, callable from any thread ------------------------------------
+
+  /// Registers with the server and waits for the first request.
+  void run();
+
+  /// Hands over the answer to request number `seq` of this connection. It is
+  /// written unless that request was already answered (by a timeout) or the
+  /// connection is gone.
+  void deliver(uint64_t seq, api_response response);
+
+  /// Closes the connection if it is waiting for a request (shutdown).
+  void close_if_idle();
+
+  /// Closes the connection whatever it is doing (end of shutdown).
+  void close();
+
+private:
+  enum class phase { idle, reading, waiting, writing, lingering, closed };
+
+  // -- the request cycle, always on the strand --------------------------------
+
+  void wait_for_request();
+  void on_first_bytes(boost::beast::error_code ec, std::size_t n);
+  void start_request();
+  void on_header(boost::beast::error_code ec, std::size_t n);
+  void on_continue_sent(boost::beast::error_code ec, std::size_t n);
+  void read_body();
+  void on_body(boost::beast::error_code ec, std::size_t n);
+  void on_read_error(boost::beast::error_code ec);
+  void dispatch_request();
+  void on_answer(uint64_t seq, api_response response);
+  void on_deadline(uint64_t seq, boost::beast::error_code ec);
+  void send(api_response response, bool close_after);
+  void send_error(unsigned status, error_type type, std::string_view message);
+  void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
+
+  // -- closing ----------------------------------------------------------------
+
+  void close_gracefully();
+  void discard_input();
+  void on_discarded(boost::beast::error_code ec, std::size_t n);
+  void close_now();
+
+  // -- member variables -------------------------------------------------------
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  /// Re-emplaced per request: a parser handles one message.
+  std::optional<boost::beast::http::request_parser<
+    boost::beast::http::string_body>>
+    parser_;
+  http_response response_;
+
+  /// The request deadline. Our own timer rather than the stream's, because
+  /// a stream timeout closes the socket and we want to answer 408 or 503.
+  boost::asio::steady_timer deadline_;
+  std::chrono::steady_clock::time_point deadline_at_;
+
+  const uint64_t id_;
+  const std::shared_ptr<server_state> state_;
+
+  phase phase_ = phase::idle;
+  /// Number of the current request; answers for older ones are dropped.
+  uint64_t seq_ = 0;
+  /// Set when the deadline cancelled a read, to answer 408 instead of 400.
+  bool timed_out_ = false;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  std::string request_id_;
+  std::optional<in_flight_counter::token> in_flight_;
+};
+
+} // namespace memoryd::net

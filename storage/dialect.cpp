@@ -1,0 +1,220 @@
+#include "storage/dialect.hpp"
+
+#include <stdexcept>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include "storage/timestamp.hpp"
+
+namespace memoryd::storage::dialect {
+
+namespace {
+
+// -- SQL ---------------------------------------------------------------------
+
+constexpr const char* sqlite_begin_write = "BEGIN IMMEDIATE";
+constexpr const char* postgresql_begin_write = "BEGIN";
+
+// WAL lets readers proceed while one writer commits; FULL syncs the WAL on
+// every commit, so a 2xx is never lost to a power cut. SQLite enforces
+// foreign keys (and so the cascades) only when asked, per connection.
+constexpr const char* sqlite_journal_mode = "PRAGMA journal_mode=WAL";
+constexpr const char* sqlite_synchronous = "PRAGMA synchronous=FULL";
+constexpr const char* sqlite_foreign_keys = "PRAGMA foreign_keys=ON";
+
+// Timestamps are read as text: UTC and ISO make it "YYYY-MM-DD HH:MM:SS+00"
+// whatever the server's defaults. UTF8 whatever the database's encoding.
+constexpr const char* postgresql_time_zone = "SET TIME ZONE 'UTC'";
+constexpr const char* postgresql_date_style = "SET DateStyle = 'ISO, YMD'";
+constexpr const char* postgresql_encoding = "SET client_encoding = 'UTF8'";
+
+constexpr const char* sqlite_create_schema_migrations = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER NOT NULL PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at TEXT    NOT NULL
+) STRICT)sql";
+
+constexpr const char* postgresql_create_schema_migrations = R"sql(
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    integer     NOT NULL PRIMARY KEY,
+    name       text        NOT NULL,
+    applied_at timestamptz NOT NULL
+))sql";
+
+// The key of memoryd's migration lock, in the database-wide namespace of
+// advisory locks ("memoryd1" in ASCII). Other memoryd locks use other keys.
+constexpr long long migration_lock_key = 0x6d656d6f72796431;
+constexpr const char* postgresql_lock_migrations =
+  "SELECT pg_advisory_xact_lock(:key)";
+
+constexpr const char* sqlite_table_exists =
+  "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = :name";
+constexpr const char* postgresql_table_exists =
+  "SELECT count(*) FROM pg_catalog.pg_tables"
+  " WHERE schemaname = current_schema() AND tablename = :name";
+
+// -- native handles ----------------------------------------------------------
+
+sqlite_api::sqlite3* sqlite_handle(soci::session& sql) {
+  return static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
+}
+
+PGconn* postgresql_handle(soci::session& sql) {
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())
+    ->conn_;
+}
+
+void execute_sqlite_script(soci::session& sql, const std::string& script) {
+  char* message = nullptr;
+  const int rc = sqlite_api::sqlite3_exec(sqlite_handle(sql), script.c_str(),
+                                          nullptr, nullptr, &message);
+  if (rc == SQLITE_OK)
+    return;
+  std::string what = message != nullptr ? message : "unknown error";
+  sqlite_api::sqlite3_free(message);
+  throw soci::sqlite3_soci_error("SQL script failed: " + what, rc);
+}
+
+void execute_postgresql_script(soci::session& sql, const std::string& script) {
+  PGconn* conn = postgresql_handle(sql);
+  PGresult* result = PQexec(conn, script.c_str());
+  const auto status = PQresultStatus(result);
+  if (result != nullptr
+      && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+    PQclear(result);
+    return;
+  }
+  // No result, or no SQLSTATE (an error libpq raised itself): the
+  // connection broke. Report it as such (class 08).
+  const char* state = result != nullptr
+                        ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
+                        : nullptr;
+  std::string what = result != nullptr ? PQresultErrorMessage(result)
+                                       : PQerrorMessage(conn);
+  std::string sqlstate = state != nullptr ? state : "08006";
+  PQclear(result);
+  throw soci::postgresql_soci_error("SQL script failed: " + what,
+                                    sqlstate.c_str());
+}
+
+// -- failures ----------------------------------------------------------------
+
+bool connected(soci::session& sql) {
+  // A failed reconnect leaves the session without a backend.
+  return sql.get_backend() != nullptr && sql.is_connected();
+}
+
+failure classify_postgresql(const soci::postgresql_soci_error& e) {
+  const std::string state = e.sqlstate();
+  if (state == "40001"     // serialization_failure
+      || state == "40P01") // deadlock_detected
+    return failure::transient;
+  if (state.starts_with("08")    // connection_exception
+      || state == "57P01"        // admin_shutdown
+      || state == "57P02"        // crash_shutdown
+      || state == "57P03")       // cannot_connect_now
+    return failure::connection_lost;
+  if (state.starts_with("23")) // integrity_constraint_violation
+    return failure::constraint_violation;
+  return failure::other;
+}
+
+failure classify_sqlite(int result_code) {
+  switch (result_code & 0xff) { // the primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return failure::transient;
+    case SQLITE_CONSTRAINT:
+      return failure::constraint_violation;
+    default:
+      return failure::other;
+  }
+}
+
+} // namespace
+
+std::string_view begin_write_sql(backend b) {
+  return b == backend::sqlite ? sqlite_begin_write : postgresql_begin_write;
+}
+
+void apply_session_settings(soci::session& sql) {
+  if (backend_of(sql) == backend::sqlite) {
+    std::string mode;
+    sql << sqlite_journal_mode, soci::into(mode);
+    if (mode != "wal")
+      throw soci::soci_error("SQLite refused WAL journal mode (it is \"" + mode
+                             + "\"): is the database on a local file system?");
+    sql << sqlite_synchronous;
+    sql << sqlite_foreign_keys;
+  } else {
+    sql << postgresql_time_zone;
+    sql << postgresql_date_style;
+    sql << postgresql_encoding;
+  }
+}
+
+void execute_script(soci::session& sql, const std::string& script) {
+  if (backend_of(sql) == backend::sqlite)
+    execute_sqlite_script(sql, script);
+  else
+    execute_postgresql_script(sql, script);
+}
+
+std::string_view create_schema_migrations_sql(backend b) {
+  return b == backend::sqlite ? sqlite_create_schema_migrations
+                              : postgresql_create_schema_migrations;
+}
+
+void lock_migrations(soci::session& sql) {
+  if (backend_of(sql) == backend::postgresql)
+    sql << postgresql_lock_migrations, soci::use(migration_lock_key, "key");
+}
+
+bool table_exists(soci::session& sql, const std::string& table) {
+  int count = 0;
+  sql << (backend_of(sql) == backend::sqlite ? sqlite_table_exists
+                                             : postgresql_table_exists),
+    soci::use(table, "name"), soci::into(count);
+  return count > 0;
+}
+
+failure classify(soci::session& sql, const std::exception& e) {
+  const auto* error = dynamic_cast<const soci::soci_error*>(&e);
+  if (error == nullptr)
+    return failure::other;
+  auto kind = failure::other;
+  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e))
+    kind = classify_postgresql(*pg);
+  else if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e))
+    kind = classify_sqlite(lite->result());
+  if (kind != failure::other)
+    return kind;
+  // A lost connection does not always come with a SQLSTATE (libpq reports
+  // "server closed the connection unexpectedly" without one): ask.
+  if (error->get_error_category() == soci::soci_error::connection_error
+      || !connected(sql))
+    return failure::connection_lost;
+  return failure::other;
+}
+
+std::string timestamp_to_db(std::string_view text, std::string_view what) {
+  const auto t = parse_timestamp(text);
+  if (!t)
+    throw std::invalid_argument(std::string{what} + " \"" + std::string{text}
+                                + "\" is not an RFC 3339 UTC timestamp");
+  return format_timestamp(*t);
+}
+
+std::string timestamp_from_db(std::string_view text) {
+  const auto t = parse_timestamp(text);
+  if (!t)
+    throw std::runtime_error("the database returned a timestamp in an "
+                             "unexpected form: \""
+                             + std::string{text} + "\"");
+  return format_timestamp(*t);
+}
+
+} // namespace memoryd::storage::dialect

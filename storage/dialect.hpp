@@ -1,0 +1,73 @@
+#pragma once
+
+// Everything that differs between SQLite and PostgreSQL, in one place.
+// Internal to storage/. The repositories' SQL is written once for both:
+//  - ids, JSON and timestamps are bound as text; PostgreSQL infers uuid,
+//    jsonb and timestamptz from the column, SQLite stores the text;
+//  - timestamps are read as text and normalized with timestamp_from_db();
+//  - "did a row match" is asked with RETURNING, which both support.
+// What cannot be written once is below.
+
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "storage/database.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace memoryd::storage::dialect {
+
+/// Opens a write transaction. SQLite takes the write lock at once
+/// (IMMEDIATE), so that two writers queue on the busy timeout instead of one
+/// failing when a reader upgrades.
+std::string_view begin_write_sql(backend b);
+
+/// The per-connection settings every memoryd connection needs, applied after
+/// opening and after a reconnect.
+void apply_session_settings(soci::session& sql);
+
+/// Runs a script of several statements as written: SOCI would run only the
+/// first statement on SQLite and would rewrite ":name" inside it.
+void execute_script(soci::session& sql, const std::string& script);
+
+/// Creates schema_migrations when it does not exist yet.
+std::string_view create_schema_migrations_sql(backend b);
+
+/// Serializes concurrent migrators for the rest of the current write
+/// transaction: a transaction-scoped advisory lock on PostgreSQL; nothing on
+/// SQLite, where BEGIN IMMEDIATE already holds the database's write lock.
+void lock_migrations(soci::session& sql);
+
+/// Whether a table of that name exists in the connection's schema.
+bool table_exists(soci::session& sql, const std::string& table);
+
+/// What a failure thrown by SOCI on `sql` means for the caller.
+enum class failure {
+  /// Worth retrying on the same connection: serialization failure,
+  /// deadlock, SQLite busy or locked.
+  transient,
+  /// The connection is gone: reconnect, then retry.
+  connection_lost,
+  /// A unique, foreign-key, check or not-null constraint refused the write.
+  constraint_violation,
+  /// Anything else, including every non-SOCI exception.
+  other,
+};
+failure classify(soci::session& sql, const std::exception& e);
+
+/// A timestamp to bind, in the canonical form of timestamp.hpp, which
+/// SQLite needs to compare timestamps as text. Accepts what
+/// parse_timestamp() accepts; throws std::invalid_argument naming `what`
+/// otherwise (PostgreSQL would take 'now' or '2026-11-24', SQLite anything).
+std::string timestamp_to_db(std::string_view text, std::string_view what);
+
+/// A timestamp column as the backend returns it ("2026-11-24
+/// 02:00:00.5+00" from PostgreSQL, the stored text from SQLite) in the
+/// canonical form of timestamp.hpp. Throws std::runtime_error on anything
+/// else, which would mean a row not written by memoryd.
+std::string timestamp_from_db(std::string_view text);
+
+} // namespace memoryd::storage::dialect

@@ -1,0 +1,75 @@
+// Redis stopped in the middle: requests are still answered correctly from
+// the database, and once Redis is back caching resumes.
+
+#define BOOST_TEST_MODULE memoryd redis failover
+#include <boost/test/unit_test.hpp>
+
+#include "tests/e2e/api_client.hpp"
+#include "tests/support/daemon_process.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/redis_process.hpp"
+#include "tests/support/test_env.hpp"
+
+namespace json = boost::json;
+using namespace memoryd::test;
+using namespace std::chrono_literals;
+
+BOOST_AUTO_TEST_CASE(requests_survive_redis_outage_and_caching_resumes) {
+  redis_process redis;
+  daemon_process daemon{{{"DATABASE_URL", create_pg_database("failover")},
+                         {"REDIS_URL", "redis://127.0.0.1:" + std::to_string(redis.port())},
+                         {"REDIS_TIMEOUT_MS", "100"},
+                         {"REDIS_MAX_CONNECTIONS", "4"}}};
+  api_client c{daemon.port()};
+  auto s = c.create_session({{"state", {{"v", 1}}}});
+  auto path = "/api/sessions/" + std::string{s.at("session_id").as_string()};
+  BOOST_TEST(c.get(path).header("X-Cache") == "hit");  // written through on create
+
+  redis.kill();
+  auto during = c.get(path);
+  BOOST_TEST_REQUIRE(during.status == 200u);
+  BOOST_TEST(during.header("X-Cache") == "miss");
+  BOOST_TEST(during.object().at("state") == (json::object{{"v", 1}}));
+  auto put = c.put(path, {{"state", {{"v", 2}}}});
+  BOOST_TEST_REQUIRE(put.status == 200u);
+  auto after_put = c.get(path);
+  BOOST_TEST(after_put.object().at("state") == (json::object{{"v", 2}}));
+  BOOST_TEST(after_put.object().at("revision").as_int64() == 2);
+  auto created = c.post("/api/sessions", json::object{});
+  BOOST_TEST(created.status == 201u);
+  auto ready = c.get("/readyz");
+  BOOST_TEST(ready.status == 200u, "the cache is an accelerator, not a dependency");
+  BOOST_TEST(ready.object().at("cache").at("state").as_string() == "down");
+
+  redis.restart();  // empty: nothing stale survives
+  // After the client's backoff, a miss refills the cache and the next read hits.
+  bool resumed = eventually(15s, [&] {
+    c.get(path);
+    auto r = c.get(path);
+    return r.status == 200 && r.header("X-Cache") == "hit";
+  });
+  BOOST_TEST(resumed);
+  auto hit = c.get(path);
+  BOOST_TEST(hit.object().at("state") == (json::object{{"v", 2}}));
+  BOOST_TEST(c.get("/readyz").object().at("cache").at("state").as_string() == "up");
+}
+
+BOOST_AUTO_TEST_CASE(a_hung_redis_costs_a_timeout_not_an_error) {
+  redis_process redis;
+  daemon_process daemon{{{"DATABASE_URL", create_pg_database("hung")},
+                         {"REDIS_URL", "redis://127.0.0.1:" + std::to_string(redis.port())},
+                         {"REDIS_TIMEOUT_MS", "100"},
+                         {"REDIS_MAX_CONNECTIONS", "2"}}};
+  api_client c{daemon.port()};
+  auto s = c.create_session({{"state", {{"v", 1}}}});
+  auto path = "/api/sessions/" + std::string{s.at("session_id").as_string()};
+  redis.pause();  // accepts connections, never answers
+  for (int i = 0; i < 5; ++i) {
+    auto r = c.get(path);
+    BOOST_TEST(r.status == 200u);
+    BOOST_TEST(r.object().at("state") == (json::object{{"v", 1}}));
+  }
+  BOOST_TEST(c.put(path, {{"state", {{"v", 2}}}}).status == 200u);
+  redis.resume();
+  BOOST_TEST(c.get(path).object().at("state") == (json::object{{"v", 2}}));
+}

@@ -1,0 +1,89 @@
+#include <chrono>
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+#include <soci/soci.h>
+
+#include "storage/transaction.hpp"
+#include "tests/storage/fixture.hpp"
+
+using namespace memoryd::storage;
+using namespace memoryd::storage::test;
+
+namespace {
+
+constexpr const char* insert_run_sql =
+  "INSERT INTO cleanup_runs (started_at, cutoff, outcome, dry_run)"
+  " VALUES ('2026-11-24T02:00:00.000000Z', '2026-08-26T02:00:00.000000Z',"
+  " :outcome, FALSE)";
+
+// Inserts a cleanup_runs row marked `outcome`.
+void insert_run(soci::session& sql, const std::string& outcome) {
+  sql << insert_run_sql, soci::use(outcome, "outcome");
+}
+
+long long runs(soci::session& sql, const std::string& outcome) {
+  return count_where(sql, "cleanup_runs", "outcome", outcome);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(transaction)
+
+STORAGE_TEST_CASE(commit_keeps_and_destruction_rolls_back) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  {
+    write_transaction tx{sql};
+    insert_run(sql, "kept");
+    tx.commit();
+  }
+  {
+    write_transaction tx{sql};
+    insert_run(sql, "dropped");
+  }
+  try {
+    write_transaction tx{sql};
+    insert_run(sql, "thrown");
+    throw std::runtime_error("work failed");
+  } catch (const std::runtime_error&) {
+    // expected
+  }
+  BOOST_TEST(runs(sql, "kept") == 1);
+  BOOST_TEST(runs(sql, "dropped") == 0);
+  BOOST_TEST(runs(sql, "thrown") == 0);
+  // The session is usable again: no transaction was left open.
+  write_transaction tx{sql};
+  tx.commit();
+}
+
+// BEGIN IMMEDIATE: a SQLite write transaction holds the write lock from the
+// start. With a plain (deferred) BEGIN, a transaction that reads and then
+// writes fails with SQLITE_BUSY when another connection committed in
+// between, without waiting: its snapshot is stale. Here the other writer
+// waits instead, and both succeed.
+BOOST_AUTO_TEST_CASE(sqlite_read_then_write_is_not_overtaken) {
+  auto db = fresh_database("sqlite");
+  auto other = db.connect();
+  std::promise<void> has_read;
+  auto first = std::async(std::launch::async, [&] {
+    write_transaction tx{*db.sql};
+    runs(*db.sql, "first"); // read ...
+    has_read.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds{300});
+    insert_run(*db.sql, "first"); // ... then write
+    tx.commit();
+  });
+  has_read.get_future().wait();
+  const auto start = std::chrono::steady_clock::now();
+  insert_run(*other, "second");
+  const auto waited = std::chrono::steady_clock::now() - start;
+  BOOST_CHECK_NO_THROW(first.get());
+  BOOST_TEST(waited >= std::chrono::milliseconds{200});
+  BOOST_TEST(runs(*other, "first") == 1);
+  BOOST_TEST(runs(*other, "second") == 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,119 @@
+// Settings: defaults, TOML file, environment on top, and errors that name
+// the key and the value.
+
+#include <fstream>
+#include <map>
+
+#include <boost/test/unit_test.hpp>
+
+#include "config/config.hpp"
+#include "tests/support/test_env.hpp"
+
+using namespace memoryd;
+
+namespace {
+
+config::env_lookup env_of(std::map<std::string, std::string> vars) {
+  return [vars](const char* name) -> std::optional<std::string> {
+    if (auto it = vars.find(name); it != vars.end())
+      return it->second;
+    return std::nullopt;
+  };
+}
+
+std::filesystem::path write_file(const std::string& text) {
+  auto path = test::make_temp_dir("config") / "memoryd.toml";
+  std::ofstream{path} << text;
+  return path;
+}
+
+std::string error_of(const std::optional<std::filesystem::path>& file,
+                     std::map<std::string, std::string> env) {
+  try {
+    config::load(file, env_of(std::move(env)));
+  } catch (const config::config_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(configuration)
+
+BOOST_AUTO_TEST_CASE(defaults_match_the_contract) {
+  auto s = config::load(std::nullopt, env_of({}));
+  BOOST_TEST(s.database_url == "sqlite:///var/lib/memoryd/memoryd.db");
+  BOOST_TEST(s.redis_url.empty());
+  BOOST_TEST(s.session_ttl.count() == 24);
+  BOOST_TEST(s.site_cache_ttl.count() == 3600);
+  BOOST_TEST(s.session_cleanup_days == 90);
+  BOOST_TEST(s.cleanup_hour == 2);
+  BOOST_TEST(s.cleanup_minute == 0);
+  BOOST_TEST(s.database_pool_size == 20u);
+  BOOST_TEST(s.redis_max_connections == 50u);
+  BOOST_TEST(s.listen_host == "127.0.0.1");
+  BOOST_TEST(s.listen_port == 8080);
+  BOOST_TEST(s.max_body_bytes == 33554432u);
+  BOOST_TEST(s.max_import_bytes == 268435456u);
+}
+
+BOOST_AUTO_TEST_CASE(file_then_environment) {
+  auto file = write_file("DATABASE_URL = \"postgresql://u@h:5432/db\"\n"
+                         "session_ttl_hours = 2\n"
+                         "CLEANUP_AT = \"03:30\"\n"
+                         "LISTEN_ADDRESS = \"127.0.0.1:0\"\n");
+  auto s = config::load(file, env_of({{"SESSION_TTL_HOURS", "5"},
+                                      {"REDIS_URL", "redis://127.0.0.1:6379/2"}}));
+  BOOST_TEST(s.database_url == "postgresql://u@h:5432/db");
+  BOOST_TEST(s.session_ttl.count() == 5);  // the environment wins
+  BOOST_TEST(s.cleanup_hour == 3);
+  BOOST_TEST(s.cleanup_minute == 30);
+  BOOST_TEST(s.listen_port == 0);
+  BOOST_TEST(s.redis_url == "redis://127.0.0.1:6379/2");
+}
+
+BOOST_AUTO_TEST_CASE(bad_values_name_key_and_value) {
+  auto msg = error_of(std::nullopt, {{"DATABASE_POOL_SIZE", "lots"}});
+  BOOST_TEST(msg.find("DATABASE_POOL_SIZE") != std::string::npos);
+  BOOST_TEST(msg.find("lots") != std::string::npos);
+  for (auto [key, value] : std::map<std::string, std::string>{
+         {"SESSION_TTL_HOURS", "0"},
+         {"CLEANUP_AT", "25:00"},
+         {"CLEANUP_AT", "2am"},
+         {"LISTEN_ADDRESS", "127.0.0.1"},
+         {"LISTEN_ADDRESS", "127.0.0.1:99999"},
+         {"DATABASE_URL", "mysql://x"},
+         {"REDIS_URL", "http://x"},
+         {"MAX_BODY_BYTES", "-5"},
+         {"LOG_LEVEL", "loud"}}) {
+    auto m = error_of(std::nullopt, {{key, value}});
+    BOOST_TEST(m.find(key) != std::string::npos, key << "=" << value << ": " << m);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(file_errors) {
+  auto m = error_of(write_file("NO_SUCH_KEY = 1\n"), {});
+  BOOST_TEST(m.find("NO_SUCH_KEY") != std::string::npos);
+  m = error_of(write_file("DATABASE_POOL_SIZE = [1, 2]\n"), {});
+  BOOST_TEST(m.find("DATABASE_POOL_SIZE") != std::string::npos);
+  m = error_of(write_file("this is not toml\n"), {});
+  BOOST_TEST(m.find("line 1") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(no_auth_means_loopback_only) {
+  auto m = error_of(std::nullopt, {{"LISTEN_ADDRESS", "0.0.0.0:8080"}});
+  BOOST_TEST(m.find("LISTEN_ADDRESS") != std::string::npos);
+  BOOST_TEST(error_of(std::nullopt, {{"LISTEN_ADDRESS", "[::1]:8080"}}).empty());
+  BOOST_TEST(error_of(std::nullopt, {{"LISTEN_ADDRESS", "localhost:1"}}).empty());
+  BOOST_TEST(error_of(std::nullopt, {{"LISTEN_ADDRESS", "127.9.8.7:1"}}).empty());
+  BOOST_TEST(!error_of(std::nullopt, {{"LISTEN_ADDRESS", "127.example.com:1"}}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_every_key) {
+  auto help = config::help_text("memoryd");
+  for (const auto& o : config::documented_options())
+    BOOST_TEST(help.find(std::string{o.name}) != std::string::npos, o.name);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
