@@ -14,6 +14,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
 
 #include "net/http_responder.hpp"
 #include "net/router.hpp"
@@ -222,6 +223,7 @@ void http_session::dispatch_request() {
   auto req = parser_->release();
   auto routed = match_route(req.method_string(), req.target());
   if (auto* error = std::get_if<route_error>(&routed)) {
+    log_local_answer(error->status);
     auto res = make_error_response(error->status, error->type, error->message,
                                    request_id_);
     if (!error->allow.empty())
@@ -280,8 +282,17 @@ void http_session::send(api_response response, bool close_after) {
                                               shared_from_this(), keep_alive));
 }
 
+void http_session::log_local_answer(unsigned status) const {
+  // The same line the front actor writes for the requests it answers.
+  auto elapsed = steady_clock::now()
+                 - (deadline_at_ - state_->options.request_timeout);
+  spdlog::info("request id={} route=- status={} ms={:.2f}", request_id_, status,
+               std::chrono::duration<double, std::milli>(elapsed).count());
+}
+
 void http_session::send_error(unsigned status, error_type type,
                               std::string_view message) {
+  log_local_answer(status);
   send(make_error_response(status, type, message, request_id_), true);
 }
 

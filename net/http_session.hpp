@@ -92,6 +92,8 @@ private:
   void on_deadline(uint64_t seq, boost::beast::error_code ec);
   void send(api_response response, bool close_after);
   void send_error(unsigned status, error_type type, std::string_view message);
+  /// The access log line for an answer net gives itself (no actor saw it).
+  void log_local_answer(unsigned status) const;
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
 
   // -- closing ----------------------------------------------------------------
@@ -114,7 +116,7 @@ private:
   /// The request deadline. Our own timer rather than the stream's, because
   /// a stream timeout closes the socket and we want to answer 408 or 503.
   boost::asio::steady_timer deadline_;
-  std::chrono::steady_clock::time_point deadline_at_;
+  std::chrono::steady_clock::time_point deadline_at_;  // request start + timeout
 
   const uint64_t id_;
   const std::shared_ptr<server_state> state_;
