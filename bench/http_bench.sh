@@ -23,6 +23,7 @@ if [ -z "${MEMORYD_TEST_PG_URL:-}" ]; then
 fi
 
 work=$(mktemp -d /tmp/memoryd-bench.XXXXXX)
+chmod 755 "$work"  # nginx workers run unprivileged and must read the file
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -104,7 +105,10 @@ run_wrk() {
   p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
   p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
   non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  [ -z "$non2xx" ] || echo "warning: $name had $non2xx non-2xx answers" >&2
+  if [ -n "$non2xx" ]; then
+    echo "error: $name had $non2xx non-2xx answers: its figures mean nothing" >&2
+    exit 1
+  fi
   echo "$name $rps $p50 $p99" >>"$work/results"
 }
 
