@@ -14,6 +14,14 @@ std::string_view to_string(route r) {
     case route::session_put: return "session_put";
     case route::session_delete: return "session_delete";
     case route::preferences_put: return "preferences_put";
+    case route::sites_create: return "sites_create";
+    case route::sites_list: return "sites_list";
+    case route::site_get: return "site_get";
+    case route::versions_create: return "versions_create";
+    case route::versions_list: return "versions_list";
+    case route::version_get: return "version_get";
+    case route::audits_create: return "audits_create";
+    case route::deployments_create: return "deployments_create";
   }
   return "unknown";
 }

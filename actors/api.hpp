@@ -23,6 +23,14 @@ enum class route : uint8_t {
   session_put,      // PUT    /api/sessions/{session_id}
   session_delete,   // DELETE /api/sessions/{session_id}
   preferences_put,  // PUT    /api/sessions/{session_id}/preferences
+  sites_create,     // POST   /api/sessions/{session_id}/sites
+  sites_list,       // GET    /api/sessions/{session_id}/sites
+  site_get,         // GET    /api/sessions/sites/{site_id}
+  versions_create,  // POST   /api/sessions/sites/{site_id}/versions
+  versions_list,    // GET    /api/sessions/sites/{site_id}/versions
+  version_get,      // GET    /api/sessions/sites/{site_id}/versions/{version}
+  audits_create,    // POST   /api/sessions/sites/{site_id}/audits
+  deployments_create, // POST /api/sessions/sites/{site_id}/deployments
 };
 
 /// Stable name of a route, for logs and metrics ("session_get").

@@ -37,6 +37,10 @@ std::string session_cache_key(const std::string& session_id) {
   return "memoryd:v1:session:" + session_id;
 }
 
+std::string site_cache_key(const std::string& site_id) {
+  return "memoryd:v1:site:" + site_id;
+}
+
 cache_actor::behavior_type
 lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
                 std::size_t max_bytes) {

@@ -61,6 +61,7 @@ cache_actor make_cache(caf::actor_system& sys, const cache_options& options);
 
 /// Cache keys (design.md: memoryd:v1:<kind>:<id>).
 std::string session_cache_key(const std::string& session_id);
+std::string site_cache_key(const std::string& site_id);
 
 /// Matches every key memoryd writes.
 inline constexpr const char* cache_key_pattern = "memoryd:v1:*";

@@ -9,6 +9,7 @@
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
 #include "actors/session_actor.hpp"
+#include "actors/site_actor.hpp"
 #include "actors/storage_actor.hpp"
 
 namespace memoryd {
@@ -25,10 +26,12 @@ actor_topology::actor_topology(caf::actor_system& sys,
     sessions_.push_back(sys.spawn(session_manager, store_, cache_, session_ttl));
     preferences_.push_back(
       sys.spawn(preference_manager, store_, cache_, session_ttl));
+    sites_.push_back(
+      sys.spawn(site_manager, store_, cache_, settings.site_cache_ttl));
   }
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
-  front_wiring wiring{sessions_, preferences_, store_, cache_,
+  front_wiring wiring{sessions_, preferences_, sites_, store_, cache_,
                       {settings.request_timeout * 9 / 10, settings.max_json_depth}};
   for (std::size_t i = 0; i < shards; ++i)
     fronts_.push_back(sys.spawn(front, wiring));
@@ -50,6 +53,8 @@ void actor_topology::stop() {
     quit(s);
   for (const auto& p : preferences_)
     quit(p);
+  for (const auto& s : sites_)
+    quit(s);
   quit(cache_);
   quit(store_);
 }

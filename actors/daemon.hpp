@@ -38,6 +38,7 @@ private:
   cache_actor cache_;
   std::vector<session_actor> sessions_;
   std::vector<preference_actor> preferences_;
+  std::vector<site_actor> sites_;
   std::vector<front_actor> fronts_;
 };
 

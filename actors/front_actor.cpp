@@ -7,6 +7,7 @@
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "actors/session_routes.hpp"
+#include "actors/site_routes.hpp"
 
 namespace memoryd {
 
@@ -83,8 +84,16 @@ front_actor::behavior_type front(front_pointer self, front_wiring wiring) {
           case route::readyz:
             serve_readyz(self, ex);
             return;
-          default:
+          case route::sessions_create:
+          case route::sessions_list:
+          case route::session_get:
+          case route::session_put:
+          case route::session_delete:
+          case route::preferences_put:
             serve_session_route(self, ex);
+            return;
+          default:
+            serve_site_route(self, ex);
             return;
         }
       } catch (const request_error& e) {

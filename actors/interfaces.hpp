@@ -4,8 +4,10 @@
 // every typed actor interface (the way tenzir declares its actors in one
 // actors.hpp). Each signature says in one line what it does.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -16,6 +18,7 @@
 
 #include "actors/api.hpp"
 #include "storage/records.hpp"
+#include "storage/site_records.hpp"
 
 // -- atoms (at most 10 characters each) ---------------------------------------
 
@@ -32,6 +35,15 @@ using put = caf::atom_constant<caf::atom("put")>;
 using invalidate = caf::atom_constant<caf::atom("invalidate")>;
 using prefs_put = caf::atom_constant<caf::atom("prefs_put")>;
 using ping = caf::atom_constant<caf::atom("ping")>;
+using site_new = caf::atom_constant<caf::atom("site_new")>;
+using site_view = caf::atom_constant<caf::atom("site_view")>;
+using site_list = caf::atom_constant<caf::atom("site_list")>;
+using site_ids = caf::atom_constant<caf::atom("site_ids")>;
+using ver_add = caf::atom_constant<caf::atom("ver_add")>;
+using ver_list = caf::atom_constant<caf::atom("ver_list")>;
+using ver_get = caf::atom_constant<caf::atom("ver_get")>;
+using audit_add = caf::atom_constant<caf::atom("audit_add")>;
+using deploy_add = caf::atom_constant<caf::atom("deploy_add")>;
 using status = caf::atom_constant<caf::atom("status")>;
 
 } // namespace memoryd::atom
@@ -79,9 +91,104 @@ typename Inspector::result_type inspect(Inspector& f, dependency_state& x) {
   return f(caf::meta::type_name("dependency_state"), x.up, x.kind, x.detail);
 }
 
+/// GET /api/sessions/{id}/sites: one page, oldest first.
+struct site_page_query {
+  std::string session_id;
+  std::size_t limit = 20;
+  bool has_cursor = false;
+  std::string after_created_at;
+  std::string after_site_id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, site_page_query& x) {
+  return f(caf::meta::type_name("site_page_query"), x.session_id, x.limit,
+           x.has_cursor, x.after_created_at, x.after_site_id);
+}
+
+/// GET /api/sessions/sites/{id}/versions: one page, newest first.
+struct version_page_query {
+  std::string site_id;
+  std::size_t limit = 20;
+  int64_t before_version = 0;  // 0: from the newest
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, version_page_query& x) {
+  return f(caf::meta::type_name("version_page_query"), x.site_id, x.limit,
+           x.before_version);
+}
+
+/// What a write below a site returns: the new rows' numbers or record, and
+/// the site's view after the commit, for the cache.
+struct site_write {
+  std::vector<int64_t> versions;      // ver_add: in request order
+  storage::audit_record audit;        // audit_add
+  storage::deployment_record deployment;  // deploy_add
+  storage::site_view view;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, site_write& x) {
+  return f(caf::meta::type_name("site_write"), x.versions, x.audit,
+           x.deployment, x.view);
+}
+
 } // namespace memoryd
 
 namespace memoryd::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, site_record& x) {
+  return f(caf::meta::type_name("site_record"), x.site_id, x.session_id,
+           x.name, x.has_site_type, x.site_type, x.latest_version, x.revision,
+           x.created_at, x.updated_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, version_record& x) {
+  return f(caf::meta::type_name("version_record"), x.site_id, x.version,
+           x.has_code, x.code, x.code_size, x.code_sha256, x.has_requirements,
+           x.requirements_json, x.has_changes, x.changes, x.has_audit_score,
+           x.audit_score, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, new_version& x) {
+  return f(caf::meta::type_name("new_version"), x.code, x.code_size,
+           x.code_sha256, x.has_requirements, x.requirements_json,
+           x.has_changes, x.changes, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, audit_record& x) {
+  return f(caf::meta::type_name("audit_record"), x.audit_id, x.site_id,
+           x.version, x.score, x.has_results, x.results_json, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deployment_record& x) {
+  return f(caf::meta::type_name("deployment_record"), x.deployment_id,
+           x.site_id, x.version, x.status, x.has_url, x.url, x.has_provider,
+           x.provider, x.has_details, x.details_json, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, site_view& x) {
+  return f(caf::meta::type_name("site_view"), x.site, x.latest, x.versions,
+           x.versions_truncated, x.audits, x.audits_truncated, x.deployments,
+           x.deployments_truncated);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, site_page& x) {
+  return f(caf::meta::type_name("site_page"), x.items, x.has_more);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, version_page& x) {
+  return f(caf::meta::type_name("version_page"), x.items, x.has_more);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_record& x) {
@@ -154,6 +261,31 @@ using preference_actor = caf::typed_actor<
   caf::replies_to<atom::merge, std::string, std::string>::with<rendered>>::
   extend_with<status_client_actor>;
 
+/// Sites and their versions, audits and deployments. Sharded by site id;
+/// new versions of one site that arrive together are folded into one
+/// transaction (each still gets its own gapless number, each answer is sent
+/// after the commit). The site's view is cached and written through.
+using site_actor = caf::typed_actor<
+  // Creates a site (draft record, version 1); answers the rendered view.
+  caf::replies_to<atom::site_new, storage::site_record, storage::new_version>::
+    with<rendered>,
+  // Reads a site's view (cache first).
+  caf::replies_to<atom::site_view, std::string>::with<rendered>,
+  // One page of a session's sites as the rendered list body.
+  caf::replies_to<atom::site_list, site_page_query>::with<std::string>,
+  // Adds a version (site id, version); answers its rendered metadata.
+  caf::replies_to<atom::ver_add, std::string, storage::new_version>::
+    with<rendered>,
+  // One page of version metadata as the rendered list body.
+  caf::replies_to<atom::ver_list, version_page_query>::with<std::string>,
+  // One version with its code (site id, number).
+  caf::replies_to<atom::ver_get, std::string, int64_t>::with<rendered>,
+  // Records an audit (its score becomes the version's audit_score).
+  caf::replies_to<atom::audit_add, storage::audit_record>::with<rendered>,
+  // Records a deployment.
+  caf::replies_to<atom::deploy_add, storage::deployment_record>::
+    with<rendered>>::extend_with<status_client_actor>;
+
 /// The cache: Redis or the in-process LRU behind one interface. Never fails:
 /// trouble is a miss or a skipped write.
 using cache_actor = caf::typed_actor<
@@ -189,6 +321,29 @@ using storage_actor = caf::typed_actor<
   // Replaces preferences (session id, JSON, expected revision).
   caf::replies_to<atom::prefs_put, std::string, std::string, int64_t>::
     with<storage::session_record>,
+  // The ids of a session's sites (for cache invalidation on delete).
+  caf::replies_to<atom::site_ids, std::string>::with<std::vector<std::string>>,
+  // Creates a site with its version 1; answers its view.
+  caf::replies_to<atom::site_new, storage::site_record, storage::new_version>::
+    with<site_write>,
+  // Reads a site's view.
+  caf::replies_to<atom::site_view, std::string>::with<storage::site_view>,
+  // One page of a session's sites.
+  caf::replies_to<atom::site_list, site_page_query>::with<storage::site_page>,
+  // Appends versions in one transaction; numbers and the new view.
+  caf::replies_to<atom::ver_add, std::string, std::vector<storage::new_version>>::
+    with<site_write>,
+  // One page of version metadata.
+  caf::replies_to<atom::ver_list, version_page_query>::
+    with<storage::version_page>,
+  // One version with code.
+  caf::replies_to<atom::ver_get, std::string, int64_t>::
+    with<storage::version_record>,
+  // Records an audit; the audit and the new view.
+  caf::replies_to<atom::audit_add, storage::audit_record>::with<site_write>,
+  // Records a deployment; the deployment and the new view.
+  caf::replies_to<atom::deploy_add, storage::deployment_record>::
+    with<site_write>,
   // Runs a trivial query for /readyz.
   caf::replies_to<atom::ping>::with<dependency_state>>::
   extend_with<status_client_actor>;

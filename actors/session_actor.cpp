@@ -61,6 +61,26 @@ void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
       fail_to(self, rp));
 }
 
+/// Tombstones the session's and its sites' cache entries, then answers.
+void invalidate_all(self_ptr self, caf::typed_response_promise<bool> rp,
+                    bool existed, const std::string& session_id,
+                    const std::vector<std::string>& site_ids) {
+  auto pending = std::make_shared<std::size_t>(site_ids.size() + 1);
+  auto one_done = [=]() mutable {
+    if (--*pending == 0)
+      rp.deliver(existed);
+  };
+  auto invalidate = [&](std::string key) {
+    self->request(self->state.cache, caf::infinite, atom::invalidate::value,
+                  std::move(key))
+      .then([one_done](bool) mutable { one_done(); },
+            [one_done](caf::error&) mutable { one_done(); });
+  };
+  invalidate(session_cache_key(session_id));
+  for (const auto& site_id : site_ids)
+    invalidate(site_cache_key(site_id));
+}
+
 } // namespace
 
 session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
@@ -112,14 +132,17 @@ session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
     [=](atom::erase, const std::string& id) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<bool>();
-      self->request(self->state.store, caf::infinite, atom::erase::value, id)
+      // The sites' ids first: after the delete they are gone, and their
+      // cached views must go too.
+      self->request(self->state.store, caf::infinite, atom::site_ids::value, id)
         .then(
-          [=](bool existed) mutable {
-            self
-              ->request(self->state.cache, caf::infinite,
-                        atom::invalidate::value, session_cache_key(id))
-              .then([=](bool) mutable { rp.deliver(existed); },
-                    [=](caf::error&) mutable { rp.deliver(existed); });
+          [=](std::vector<std::string>& site_ids) mutable {
+            self->request(self->state.store, caf::infinite, atom::erase::value, id)
+              .then(
+                [=](bool existed) mutable {
+                  invalidate_all(self, rp, existed, id, site_ids);
+                },
+                fail_to(self, rp));
           },
           fail_to(self, rp));
       return rp;

@@ -10,6 +10,7 @@
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "actors/merge_patch.hpp"
+#include "actors/route_support.hpp"
 #include "actors/session_codec.hpp"
 
 namespace memoryd {
@@ -25,20 +26,9 @@ api_response session_response(unsigned status, rendered& r) {
   return res;
 }
 
-/// The shard responsible for `id`: one session's requests stay in order.
-template <class Handle>
-const Handle& shard_for(const std::vector<Handle>& shards, const std::string& id) {
-  return shards[std::hash<std::string>{}(id) % shards.size()];
-}
-
 template <class Handle>
 const Handle& next_shard(front_pointer self, const std::vector<Handle>& shards) {
   return shards[self->state.next_shard++ % shards.size()];
-}
-
-boost::json::value body_json(front_pointer self, const exchange_ptr& ex) {
-  return parse_json_body(ex->request.body,
-                         self->state.wiring.options.max_json_depth);
 }
 
 void create_session(front_pointer self, exchange_ptr ex) {

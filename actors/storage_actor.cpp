@@ -11,6 +11,7 @@
 #include "storage/errors.hpp"
 #include "storage/preferences_repository.hpp"
 #include "storage/session_repository.hpp"
+#include "storage/site_repository.hpp"
 #include "storage/timestamp.hpp"
 
 namespace memoryd {
@@ -19,14 +20,15 @@ namespace {
 
 using self_ptr = storage_actor::stateful_pointer<storage_worker_state>;
 
+template <class Work>
+using work_result = decltype(std::declval<Work&>()(std::declval<soci::session&>()));
+
 /// Runs `work(sql)` with retries and turns every failure into a caf::error,
 /// so that no exception escapes a handler.
 template <class Work>
-auto run(self_ptr self, Work work) -> caf::result<decltype(work(
-  std::declval<soci::session&>()))> {
-  using result_type = decltype(work(std::declval<soci::session&>()));
+caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
+  using result_type = work_result<Work>;
   auto& st = self->state;
-  ++st.counters.handled;
   auto failed = [&](errc code, std::string message) {
     ++st.counters.failed;
     return make_error(code, std::move(message));
@@ -43,11 +45,60 @@ auto run(self_ptr self, Work work) -> caf::result<decltype(work(
     return failed(errc::precondition_failed, e.what());
   } catch (const storage::conflict& e) {
     return failed(errc::conflict, e.what());
+  } catch (const std::invalid_argument& e) {
+    // Input the API layer let through but the repository refuses.
+    return failed(errc::validation, e.what());
   } catch (const std::exception& e) {
-    spdlog::error("storage: {} (connection will be reopened)", e.what());
+    // SOCI puts the bound values into its messages: a version's whole code.
+    std::string_view what = e.what();
+    spdlog::error("storage: {}{} (connection will be reopened)",
+                  what.substr(0, 400), what.size() > 400 ? "..." : "");
     st.sql.reset();
     return failed(errc::storage, "the database failed: try again later");
   }
+}
+
+/// attempt() as a handler's result.
+template <class Work>
+caf::result<work_result<Work>> run(self_ptr self, Work work) {
+  ++self->state.counters.handled;
+  auto out = attempt(self, std::move(work));
+  if (!out)
+    return std::move(out.error());
+  return std::move(*out);
+}
+
+/// The view a site's GET shows and its cache holds.
+storage::site_view read_view(storage::site_repository& repo,
+                             const std::string& site_id) {
+  auto view = repo.view(site_id, site_view_versions);
+  if (!view)
+    throw storage::not_found("site " + site_id + " does not exist");
+  return std::move(*view);
+}
+
+/// A write below a site, then the site's view as committed. Each step is
+/// retried on its own: a failed read must never run the committed write
+/// again (it would add the same version twice).
+template <class Write>
+caf::result<site_write> write_then_view(self_ptr self, const std::string& site_id,
+                                        Write write) {
+  ++self->state.counters.handled;
+  auto written = attempt(self, [&](soci::session& sql) {
+    site_write out;
+    write(sql, out);
+    return out;
+  });
+  if (!written)
+    return std::move(written.error());
+  auto view = attempt(self, [&](soci::session& sql) {
+    storage::site_repository repo{sql};
+    return read_view(repo, site_id);
+  });
+  if (!view)
+    return std::move(view.error());
+  written->view = std::move(*view);
+  return std::move(*written);
 }
 
 } // namespace
@@ -103,6 +154,69 @@ storage_actor::behavior_type storage_worker(self_ptr self,
       return run(self, [&](soci::session& sql) {
         return storage::preferences_repository{sql}.replace(
           id, prefs, expected, storage::now_timestamp());
+      });
+    },
+    [=](atom::site_ids, const std::string& session_id)
+      -> caf::result<std::vector<std::string>> {
+      return run(self, [&](soci::session& sql) {
+        return storage::site_repository{sql}.site_ids_of_session(session_id);
+      });
+    },
+    [=](atom::site_new, const storage::site_record& site,
+        const storage::new_version& first) -> caf::result<site_write> {
+      return write_then_view(self, site.site_id, [&](soci::session& sql, site_write&) {
+        storage::site_repository{sql}.create(site, first);
+      });
+    },
+    [=](atom::site_view, const std::string& site_id)
+      -> caf::result<storage::site_view> {
+      return run(self, [&](soci::session& sql) {
+        storage::site_repository repo{sql};
+        return read_view(repo, site_id);
+      });
+    },
+    [=](atom::site_list, const site_page_query& q)
+      -> caf::result<storage::site_page> {
+      return run(self, [&](soci::session& sql) {
+        return storage::site_repository{sql}.list_sites(
+          q.session_id, q.limit, q.has_cursor, q.after_created_at,
+          q.after_site_id);
+      });
+    },
+    [=](atom::ver_add, const std::string& site_id,
+        const std::vector<storage::new_version>& batch)
+      -> caf::result<site_write> {
+      return write_then_view(self, site_id, [&](soci::session& sql, site_write& out) {
+        out.versions = storage::site_repository{sql}.add_versions(site_id, batch);
+      });
+    },
+    [=](atom::ver_list, const version_page_query& q)
+      -> caf::result<storage::version_page> {
+      return run(self, [&](soci::session& sql) {
+        return storage::site_repository{sql}.list_versions(q.site_id, q.limit,
+                                                           q.before_version);
+      });
+    },
+    [=](atom::ver_get, const std::string& site_id, int64_t n)
+      -> caf::result<storage::version_record> {
+      return run(self, [&](soci::session& sql) {
+        auto found = storage::site_repository{sql}.version(site_id, n);
+        if (!found)
+          throw storage::not_found("site " + site_id + " has no version "
+                                   + std::to_string(n));
+        return std::move(*found);
+      });
+    },
+    [=](atom::audit_add, const storage::audit_record& a)
+      -> caf::result<site_write> {
+      return write_then_view(self, a.site_id, [&](soci::session& sql, site_write& out) {
+        out.audit = storage::site_repository{sql}.add_audit(a);
+      });
+    },
+    [=](atom::deploy_add, const storage::deployment_record& d)
+      -> caf::result<site_write> {
+      return write_then_view(self, d.site_id, [&](soci::session& sql, site_write& out) {
+        out.deployment = storage::site_repository{sql}.add_deployment(d);
       });
     },
     [=](atom::ping) -> dependency_state {

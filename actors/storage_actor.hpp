@@ -19,6 +19,10 @@ class session;
 
 namespace memoryd {
 
+/// Version metadata rows in a site's view; the rest is paginated at
+/// /api/sessions/sites/{id}/versions.
+inline constexpr std::size_t site_view_versions = 100;
+
 struct storage_worker_state {
   storage_worker_state();  // user-declared: see caf-0.17-guide B3
   ~storage_worker_state();

@@ -16,9 +16,9 @@ namespace {
 // -- the route table ---------------------------------------------------------
 
 /// One method on one path pattern. A pattern segment `{name}` is a path
-/// parameter; every ID in the API is a UUID, so a parameter must be one (and
-/// is normalized to lower case). Adding a route is adding a line here; a new
-/// kind of parameter (say, a version number) needs its check in match_route.
+/// parameter: `{version}` a whole number (checked by the handler, which
+/// says what is wrong with it), every other one a UUID (normalized to lower
+/// case). Adding a route is adding a line here.
 struct route_spec {
   std::string_view method;
   std::string_view pattern;
@@ -36,6 +36,15 @@ constexpr auto route_table = std::to_array<route_spec>({
   {"PUT", "/api/sessions/{session_id}", route::session_put},
   {"DELETE", "/api/sessions/{session_id}", route::session_delete},
   {"PUT", "/api/sessions/{session_id}/preferences", route::preferences_put},
+  {"POST", "/api/sessions/{session_id}/sites", route::sites_create},
+  {"GET", "/api/sessions/{session_id}/sites", route::sites_list},
+  {"GET", "/api/sessions/sites/{site_id}", route::site_get},
+  {"POST", "/api/sessions/sites/{site_id}/versions", route::versions_create},
+  {"GET", "/api/sessions/sites/{site_id}/versions", route::versions_list},
+  {"GET", "/api/sessions/sites/{site_id}/versions/{version}", route::version_get},
+  {"POST", "/api/sessions/sites/{site_id}/audits", route::audits_create},
+  {"POST", "/api/sessions/sites/{site_id}/deployments",
+   route::deployments_create},
 });
 
 // -- path patterns -----------------------------------------------------------
@@ -208,6 +217,10 @@ std::variant<route_match, route_error> match_route(std::string_view method,
     if (!is_param(segments.items[i]))
       continue;
     auto& value = (*path)[i];
+    if (param_name(segments.items[i]) == "version") {
+      match.path_params.push_back(std::move(value));
+      continue;
+    }
     if (!is_uuid(value))
       return validation_error(std::string{param_name(segments.items[i])}
                               + " must be a UUID");

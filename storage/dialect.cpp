@@ -16,6 +16,10 @@ namespace {
 
 constexpr const char* sqlite_begin_write = "BEGIN IMMEDIATE";
 constexpr const char* postgresql_begin_write = "BEGIN";
+constexpr const char* sqlite_begin_read = "BEGIN";
+constexpr const char* postgresql_begin_read =
+  "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+constexpr const char* postgresql_key_share_lock = " FOR KEY SHARE";
 
 // WAL lets readers proceed while one writer commits; FULL syncs the WAL on
 // every commit, so a 2xx is never lost to a power cut. SQLite enforces
@@ -138,6 +142,14 @@ failure classify_sqlite(int result_code) {
 
 std::string_view begin_write_sql(backend b) {
   return b == backend::sqlite ? sqlite_begin_write : postgresql_begin_write;
+}
+
+std::string_view begin_read_sql(backend b) {
+  return b == backend::sqlite ? sqlite_begin_read : postgresql_begin_read;
+}
+
+std::string_view key_share_lock_sql(backend b) {
+  return b == backend::sqlite ? "" : postgresql_key_share_lock;
 }
 
 void apply_session_settings(soci::session& sql) {

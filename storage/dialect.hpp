@@ -25,6 +25,19 @@ namespace memoryd::storage::dialect {
 /// failing when a reader upgrades.
 std::string_view begin_write_sql(backend b);
 
+/// Opens a read-only transaction whose statements all read one snapshot:
+/// REPEATABLE READ on PostgreSQL, where READ COMMITTED gives each statement
+/// its own; a deferred BEGIN on SQLite, where WAL keeps the first read's
+/// snapshot to the end without taking the write lock.
+std::string_view begin_read_sql(backend b);
+
+/// Appended to a SELECT of a parent row inside a write transaction, to keep
+/// the row from being deleted until the transaction ends, so that an insert
+/// of a child cannot fail on its foreign key: FOR KEY SHARE on PostgreSQL
+/// (updates of the row still proceed); nothing on SQLite, where
+/// BEGIN IMMEDIATE already keeps every other writer out.
+std::string_view key_share_lock_sql(backend b);
+
 /// The per-connection settings every memoryd connection needs, applied after
 /// opening and after a reconnect.
 void apply_session_settings(soci::session& sql);

@@ -26,7 +26,7 @@ daemon_process& shared_daemon();
 /// The backend of shared_daemon().
 const e2e_backend& shared_backend();
 
-inline constexpr std::size_t test_max_body_bytes = 64 * 1024;
+inline constexpr std::size_t test_max_body_bytes = 4 * 1024 * 1024;
 inline constexpr std::size_t test_max_json_depth = 16;
 
 } // namespace memoryd::test

@@ -1,0 +1,56 @@
+#pragma once
+
+// The site actor: sites, versions, audits and deployments. Reads of a site's
+// view go to the cache first; every write returns the view as committed and
+// writes it through (put-if-newer by the site's revision) before answering.
+// New versions of one site wait in a queue here; all that arrived while a
+// transaction was running go into the next one together, so one commit
+// serves many writers while each still gets its own gapless number. The
+// numbers themselves come from the database (a row lock and
+// UNIQUE(site_id, version)), so several processes stay correct.
+
+#include <chrono>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/interfaces.hpp"
+#include "actors/status.hpp"
+
+namespace memoryd {
+
+/// A new version waiting for its transaction.
+struct queued_version {
+  caf::typed_response_promise<rendered> promise;
+  storage::new_version version;
+};
+
+/// The versions of one site: those in the running transaction are answered
+/// when it commits; those waiting go into the next one.
+struct version_queue {
+  bool writing = false;
+  std::vector<queued_version> waiting;
+};
+
+struct site_state {
+  site_state() = default;  // see caf-0.17-guide B3
+  storage_actor store;
+  cache_actor cache;
+  std::chrono::seconds ttl{3600};  // SITE_CACHE_TTL_SECONDS
+  std::unordered_map<std::string, version_queue> queues;
+  actor_counters counters;
+  uint64_t version_batches = 0;   // transactions that added versions
+  uint64_t versions_added = 0;
+  static inline const char* name = "memoryd.site";
+};
+
+/// The most versions folded into one transaction.
+inline constexpr std::size_t max_version_batch = 64;
+
+site_actor::behavior_type site_manager(site_actor::stateful_pointer<site_state> self,
+                                       storage_actor store, cache_actor cache,
+                                       std::chrono::seconds ttl);
+
+} // namespace memoryd

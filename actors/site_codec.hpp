@@ -1,0 +1,51 @@
+#pragma once
+
+// The JSON shape of sites, versions, audits and deployments: decoding request
+// bodies (with the contract's type rules) and rendering records.
+
+#include <string>
+
+#include <boost/json/value.hpp>
+
+#include "storage/site_records.hpp"
+
+namespace memoryd {
+
+/// POST /api/sessions/{id}/sites: {"name", "site_type"?, "code",
+/// "requirements"?, "changes"?}. Fills the draft site and its version 1.
+/// Throws request_error(validation).
+void decode_site_create(const boost::json::value& body,
+                        storage::site_record& site,
+                        storage::new_version& first);
+
+/// POST /api/sessions/sites/{id}/versions: {"code", "requirements"?,
+/// "changes"?}. Computes code_size and code_sha256.
+storage::new_version decode_version_create(const boost::json::value& body);
+
+/// POST .../audits: {"version", "score" 0..100, "results"?}.
+storage::audit_record decode_audit_create(const boost::json::value& body);
+
+/// POST .../deployments: {"version", "status", "url"?, "provider"?,
+/// "details"?}.
+storage::deployment_record
+decode_deployment_create(const boost::json::value& body);
+
+/// A path's version number: a whole number from 1; request_error otherwise.
+int64_t parse_version_number(const std::string& text);
+
+/// The site with latest_version (with code), versions, audits, deployments.
+std::string render_site_view(const storage::site_view& v);
+
+/// {"items": [site summaries], "next_cursor"}
+std::string render_site_page(const storage::site_page& page);
+
+/// A version: metadata, and the code when the record has it.
+std::string render_version(const storage::version_record& v);
+
+/// {"items": [version metadata], "next_cursor"}
+std::string render_version_page(const storage::version_page& page);
+
+std::string render_audit(const storage::audit_record& a);
+std::string render_deployment(const storage::deployment_record& d);
+
+} // namespace memoryd

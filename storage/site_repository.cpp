@@ -1,0 +1,860 @@
+#include "storage/site_repository.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string_view>
+
+#include <soci/soci.h>
+
+#include "storage/database.hpp"
+#include "storage/dialect.hpp"
+#include "storage/errors.hpp"
+#include "storage/timestamp.hpp"
+#include "storage/transaction.hpp"
+#include "storage/uuid.hpp"
+
+namespace memoryd::storage {
+
+namespace {
+
+// -- SQL ---------------------------------------------------------------------
+
+// A site, in the column order site_rows expects.
+constexpr const char* select_sites_sql = R"sql(
+SELECT site_id, session_id, name, site_type, latest_version, revision,
+       created_at, updated_at
+FROM sites)sql";
+
+constexpr const char* site_by_id_sql = " WHERE site_id = :site_id";
+
+// Keyset pagination as in session_repository, from sites_session_created_idx.
+constexpr const char* sites_of_session_sql = " WHERE session_id = :session_id";
+constexpr const char* and_after_site_sql =
+  " AND (created_at, site_id) > (:after_created_at, :after_site_id)";
+constexpr const char* site_page_order_sql =
+  " ORDER BY created_at, site_id LIMIT :limit";
+
+// A version's metadata, in the column order version_rows expects, followed
+// by its code only when asked for: a list of versions of MBs each would
+// otherwise read all of them.
+constexpr const char* select_versions_sql = R"sql(
+SELECT site_id, version, code_size, code_sha256, requirements, changes,
+       audit_score, created_at)sql";
+constexpr const char* and_code_sql = ", code";
+constexpr const char* from_site_versions_sql =
+  " FROM site_versions WHERE site_id = :site_id";
+constexpr const char* and_version_sql = " AND version = :version";
+// Newest first, keyset on the number, from the primary key's index. A new
+// version gets a higher number than any existing one, so it never lands
+// below a cursor.
+constexpr const char* and_below_version_sql = " AND version < :before_version";
+constexpr const char* version_page_order_sql =
+  " ORDER BY version DESC LIMIT :limit";
+
+// Newest first; the id breaks ties of created_at, so that the order is the
+// same on every read.
+constexpr const char* select_audits_sql = R"sql(
+SELECT audit_id, site_id, version, score, results, created_at
+FROM audits WHERE site_id = :site_id
+ORDER BY created_at DESC, audit_id DESC LIMIT :limit)sql";
+
+constexpr const char* select_deployments_sql = R"sql(
+SELECT deployment_id, site_id, version, status, url, provider, details,
+       created_at
+FROM deployments WHERE site_id = :site_id
+ORDER BY created_at DESC, deployment_id DESC LIMIT :limit)sql";
+
+constexpr const char* session_exists_sql =
+  "SELECT 1 FROM sessions WHERE session_id = :id";
+constexpr const char* site_exists_sql =
+  "SELECT 1 FROM sites WHERE site_id = :id";
+
+constexpr const char* select_site_ids_sql = R"sql(
+SELECT site_id FROM sites WHERE session_id = :session_id
+ORDER BY created_at, site_id)sql";
+
+// ON CONFLICT DO NOTHING + RETURNING, as in session_repository: a duplicate
+// key returns no row, without an error that would abort a PostgreSQL
+// transaction.
+constexpr const char* insert_site_sql = R"sql(
+INSERT INTO sites
+    (site_id, session_id, name, site_type, latest_version, revision,
+     created_at, updated_at)
+VALUES
+    (:site_id, :session_id, :name, :site_type, 1, 1, :created_at, :updated_at)
+ON CONFLICT (site_id) DO NOTHING
+RETURNING revision)sql";
+
+constexpr const char* insert_version_sql = R"sql(
+INSERT INTO site_versions
+    (site_id, version, code, code_size, code_sha256, requirements, changes,
+     created_at)
+VALUES
+    (:site_id, :version, :code, :code_size, :code_sha256, :requirements,
+     :changes, :created_at)
+ON CONFLICT (site_id, version) DO NOTHING
+RETURNING version)sql";
+
+// Reserves :count numbers above the latest. The row lock this takes queues
+// every other writer of the site until commit, and a queued UPDATE on
+// PostgreSQL then works on the row as the first one committed it. (A
+// subquery such as MAX(version) would instead still read the queued
+// statement's older snapshot, and hand out the same numbers twice.)
+constexpr const char* reserve_versions_sql = R"sql(
+UPDATE sites
+SET latest_version = latest_version + :count,
+    revision = revision + 1,
+    updated_at = :updated_at
+WHERE site_id = :site_id
+RETURNING latest_version)sql";
+
+// The same row lock and revision bump, for a write that adds no version.
+constexpr const char* touch_site_sql = R"sql(
+UPDATE sites
+SET revision = revision + 1, updated_at = :updated_at
+WHERE site_id = :site_id
+RETURNING revision)sql";
+
+constexpr const char* set_audit_score_sql = R"sql(
+UPDATE site_versions SET audit_score = :score
+WHERE site_id = :site_id AND version = :version
+RETURNING version)sql";
+
+constexpr const char* version_exists_sql =
+  "SELECT 1 FROM site_versions WHERE site_id = :site_id AND version = :version";
+
+constexpr const char* insert_audit_sql = R"sql(
+INSERT INTO audits (audit_id, site_id, version, score, results, created_at)
+VALUES (:audit_id, :site_id, :version, :score, :results, :created_at)
+ON CONFLICT (audit_id) DO NOTHING
+RETURNING version)sql";
+
+constexpr const char* insert_deployment_sql = R"sql(
+INSERT INTO deployments
+    (deployment_id, site_id, version, status, url, provider, details,
+     created_at)
+VALUES
+    (:deployment_id, :site_id, :version, :status, :url, :provider, :details,
+     :created_at)
+ON CONFLICT (deployment_id) DO NOTHING
+RETURNING version)sql";
+
+// -- SOCI plumbing -----------------------------------------------------------
+
+// One column of a bulk fetch: its values and their NULL flags. Every column
+// has flags, as SOCI throws on a NULL fetched without one.
+template <class T>
+class column {
+public:
+  void resize(std::size_t n) {
+    values_.resize(n);
+    flags_.resize(n);
+  }
+
+  void exchange_into(soci::statement& st) {
+    st.exchange(soci::into(values_, flags_));
+  }
+
+  std::size_t size() const {
+    return values_.size();
+  }
+
+  T take(std::size_t i) {
+    return std::move(values_[i]);
+  }
+
+  /// For a nullable column: false when row i is NULL, else sets `value`.
+  bool take(std::size_t i, T& value) {
+    if (flags_[i] == soci::i_null)
+      return false;
+    value = std::move(values_[i]);
+    return true;
+  }
+
+private:
+  std::vector<T> values_;
+  std::vector<soci::indicator> flags_;
+};
+
+// Makes `rows` (a class below) the into-targets of `st` for up to `capacity`
+// rows. SOCI shrinks the vectors to the number of rows fetched.
+template <class Rows>
+void fetch_into(Rows& rows, soci::statement& st, std::size_t capacity) {
+  // SOCI 4.0.3 mishandles bulk fetches into vectors of size 1: on SQLite a
+  // found row comes back as none, and on both backends no row comes back
+  // as one empty row. So the vectors are never that small.
+  const auto n = std::max<std::size_t>(capacity, 2);
+  rows.for_each_column([&](auto& c) {
+    c.resize(n);
+    c.exchange_into(st);
+  });
+}
+
+// The records of the first `limit` rows fetched (of limit + 1 asked for),
+// and whether there were more.
+template <class Rows>
+auto take_rows(Rows& rows, std::size_t limit, bool& has_more) {
+  has_more = rows.size() > limit;
+  std::vector<decltype(rows.take(0))> items;
+  const auto n = std::min(rows.size(), limit);
+  items.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    items.push_back(rows.take(i));
+  return items;
+}
+
+// Runs a statement whose elements are already exchanged once, the way
+// `sql << ...` does: on PostgreSQL an unnamed statement, without the
+// PREPARE and DEALLOCATE round trips of a named one.
+void run_once(soci::statement& st, const std::string& query) {
+  st.alloc();
+  st.prepare(query, soci::details::st_one_time_query);
+  st.define_and_bind();
+  st.execute(true);
+}
+
+// A NULL when `present` is false. SOCI wants the indicator as an lvalue.
+struct nullable {
+  soci::indicator flag;
+  explicit nullable(bool present) : flag(present ? soci::i_ok : soci::i_null) {
+    // nop
+  }
+};
+
+// -- rows --------------------------------------------------------------------
+
+// Into-targets of select_sites_sql.
+class site_rows {
+public:
+  template <class F>
+  void for_each_column(F&& f) {
+    f(site_id_);
+    f(session_id_);
+    f(name_);
+    f(site_type_);
+    f(latest_version_);
+    f(revision_);
+    f(created_at_);
+    f(updated_at_);
+  }
+
+  std::size_t size() const {
+    return site_id_.size();
+  }
+
+  site_record take(std::size_t i) {
+    site_record r;
+    r.site_id = site_id_.take(i);
+    r.session_id = session_id_.take(i);
+    r.name = name_.take(i);
+    r.has_site_type = site_type_.take(i, r.site_type);
+    r.latest_version = latest_version_.take(i);
+    r.revision = revision_.take(i);
+    r.created_at = dialect::timestamp_from_db(created_at_.take(i));
+    r.updated_at = dialect::timestamp_from_db(updated_at_.take(i));
+    return r;
+  }
+
+private:
+  column<std::string> site_id_;
+  column<std::string> session_id_;
+  column<std::string> name_;
+  column<std::string> site_type_;
+  column<long long> latest_version_;
+  column<long long> revision_;
+  column<std::string> created_at_;
+  column<std::string> updated_at_;
+};
+
+// Into-targets of select_versions_sql, with or without and_code_sql.
+class version_rows {
+public:
+  explicit version_rows(bool with_code) : with_code_(with_code) {
+    // nop
+  }
+
+  template <class F>
+  void for_each_column(F&& f) {
+    f(site_id_);
+    f(version_);
+    f(code_size_);
+    f(code_sha256_);
+    f(requirements_);
+    f(changes_);
+    f(audit_score_);
+    f(created_at_);
+    if (with_code_)
+      f(code_);
+  }
+
+  std::size_t size() const {
+    return site_id_.size();
+  }
+
+  version_record take(std::size_t i) {
+    version_record r;
+    r.site_id = site_id_.take(i);
+    r.version = version_.take(i);
+    r.code_size = code_size_.take(i);
+    r.code_sha256 = code_sha256_.take(i);
+    r.has_requirements = requirements_.take(i, r.requirements_json);
+    r.has_changes = changes_.take(i, r.changes);
+    r.has_audit_score = audit_score_.take(i, r.audit_score);
+    r.created_at = dialect::timestamp_from_db(created_at_.take(i));
+    r.has_code = with_code_ && code_.take(i, r.code);
+    return r;
+  }
+
+private:
+  bool with_code_;
+  column<std::string> site_id_;
+  column<long long> version_;
+  column<long long> code_size_;
+  column<std::string> code_sha256_;
+  column<std::string> requirements_;
+  column<std::string> changes_;
+  column<double> audit_score_;
+  column<std::string> created_at_;
+  column<std::string> code_;
+};
+
+// Into-targets of select_audits_sql.
+class audit_rows {
+public:
+  template <class F>
+  void for_each_column(F&& f) {
+    f(audit_id_);
+    f(site_id_);
+    f(version_);
+    f(score_);
+    f(results_);
+    f(created_at_);
+  }
+
+  std::size_t size() const {
+    return audit_id_.size();
+  }
+
+  audit_record take(std::size_t i) {
+    audit_record r;
+    r.audit_id = audit_id_.take(i);
+    r.site_id = site_id_.take(i);
+    r.version = version_.take(i);
+    r.score = score_.take(i);
+    r.has_results = results_.take(i, r.results_json);
+    r.created_at = dialect::timestamp_from_db(created_at_.take(i));
+    return r;
+  }
+
+private:
+  column<std::string> audit_id_;
+  column<std::string> site_id_;
+  column<long long> version_;
+  column<double> score_;
+  column<std::string> results_;
+  column<std::string> created_at_;
+};
+
+// Into-targets of select_deployments_sql.
+class deployment_rows {
+public:
+  template <class F>
+  void for_each_column(F&& f) {
+    f(deployment_id_);
+    f(site_id_);
+    f(version_);
+    f(status_);
+    f(url_);
+    f(provider_);
+    f(details_);
+    f(created_at_);
+  }
+
+  std::size_t size() const {
+    return deployment_id_.size();
+  }
+
+  deployment_record take(std::size_t i) {
+    deployment_record r;
+    r.deployment_id = deployment_id_.take(i);
+    r.site_id = site_id_.take(i);
+    r.version = version_.take(i);
+    r.status = status_.take(i);
+    r.has_url = url_.take(i, r.url);
+    r.has_provider = provider_.take(i, r.provider);
+    r.has_details = details_.take(i, r.details_json);
+    r.created_at = dialect::timestamp_from_db(created_at_.take(i));
+    return r;
+  }
+
+private:
+  column<std::string> deployment_id_;
+  column<std::string> site_id_;
+  column<long long> version_;
+  column<std::string> status_;
+  column<std::string> url_;
+  column<std::string> provider_;
+  column<std::string> details_;
+  column<std::string> created_at_;
+};
+
+// -- validation --------------------------------------------------------------
+
+void require_uuid(const std::string& id, std::string_view what) {
+  if (!is_canonical_uuid(id))
+    throw std::invalid_argument(std::string{what} + " \"" + id
+                                + "\" is not a lower-case UUID");
+}
+
+// PostgreSQL text cannot hold U+0000, and SOCI hands strings to libpq as C
+// strings, which would silently cut the value short there. Refused on both
+// backends alike.
+void require_text(const std::string& text, std::string_view what) {
+  if (text.find('\0') != std::string::npos)
+    throw std::invalid_argument(std::string{what} + " contains U+0000");
+}
+
+// The same for JSON text, where jsonb also refuses the escape "\u0000"
+// (SQLite's json_valid() takes it). The text is valid JSON, so a backslash
+// occurs only in strings, where it starts an escape of two or more chars.
+void require_json_text(const std::string& json, std::string_view what) {
+  require_text(json, what);
+  for (auto i = json.find('\\'); i != std::string::npos;
+       i = json.find('\\', i + 2))
+    if (json.compare(i + 1, 5, "u0000") == 0)
+      throw std::invalid_argument(std::string{what} + " contains U+0000");
+}
+
+void require_new_version(const new_version& v) {
+  require_text(v.code, "code");
+  if (v.code_size != static_cast<int64_t>(v.code.size()))
+    throw std::invalid_argument("code_size " + std::to_string(v.code_size)
+                                + " is not the code's size, "
+                                + std::to_string(v.code.size()));
+  require_text(v.code_sha256, "code_sha256");
+  if (v.has_requirements)
+    require_json_text(v.requirements_json, "requirements");
+  if (v.has_changes)
+    require_text(v.changes, "changes");
+}
+
+void require_limit(std::size_t limit, std::size_t min, std::string_view what) {
+  if (limit < min || limit > site_repository::max_page_size)
+    throw std::invalid_argument(
+      "a page holds " + std::to_string(min) + " to "
+      + std::to_string(site_repository::max_page_size) + " "
+      + std::string{what} + ", not " + std::to_string(limit));
+}
+
+// The canonical form of `text`, or `fallback` when it is empty.
+std::string timestamp_or(const std::string& text, const std::string& fallback,
+                         std::string_view what) {
+  return text.empty() ? fallback : dialect::timestamp_to_db(text, what);
+}
+
+std::string no_session(const std::string& session_id) {
+  return "session " + session_id + " does not exist";
+}
+
+std::string no_site(const std::string& site_id) {
+  return "site " + site_id + " does not exist";
+}
+
+std::string no_version(const std::string& site_id, int64_t n) {
+  return "version " + std::to_string(n) + " of site " + site_id
+         + " does not exist";
+}
+
+// -- statements --------------------------------------------------------------
+
+// Whether `query` (with an :id parameter) returns a row.
+bool exists(soci::session& sql, const std::string& query,
+            const std::string& id) {
+  int one = 0;
+  sql << query, soci::use(id, "id"), soci::into(one);
+  return sql.got_data();
+}
+
+std::optional<site_record> find_site(soci::session& sql,
+                                     const std::string& site_id) {
+  site_rows rows;
+  soci::statement st{sql};
+  fetch_into(rows, st, 1);
+  st.exchange(soci::use(site_id, "site_id"));
+  run_once(st, std::string{select_sites_sql} + site_by_id_sql);
+  if (rows.size() == 0)
+    return std::nullopt;
+  return rows.take(0);
+}
+
+std::optional<version_record>
+find_version(soci::session& sql, const std::string& site_id, int64_t n) {
+  version_rows rows{true};
+  soci::statement st{sql};
+  fetch_into(rows, st, 1);
+  st.exchange(soci::use(site_id, "site_id"));
+  st.exchange(soci::use(n, "version"));
+  run_once(st, std::string{select_versions_sql} + and_code_sql
+                 + from_site_versions_sql + and_version_sql);
+  if (rows.size() == 0)
+    return std::nullopt;
+  return rows.take(0);
+}
+
+// Up to `limit` versions below `before_version` (0: all), newest first,
+// without code. `limit` may be 0, for has_more alone.
+version_page versions_below(soci::session& sql, const std::string& site_id,
+                            std::size_t limit, int64_t before_version) {
+  // One row more than asked tells whether another page follows.
+  const auto fetch = static_cast<long long>(limit) + 1;
+  version_rows rows{false};
+  soci::statement st{sql};
+  fetch_into(rows, st, static_cast<std::size_t>(fetch));
+  std::string query = std::string{select_versions_sql} + from_site_versions_sql;
+  st.exchange(soci::use(site_id, "site_id"));
+  if (before_version > 0) {
+    query += and_below_version_sql;
+    st.exchange(soci::use(before_version, "before_version"));
+  }
+  query += version_page_order_sql;
+  st.exchange(soci::use(fetch, "limit"));
+  run_once(st, query);
+  version_page page;
+  page.items = take_rows(rows, limit, page.has_more);
+  return page;
+}
+
+// The newest `limit` rows of `query` (audits or deployments of a site).
+template <class Rows>
+auto newest_of_site(soci::session& sql, const char* query,
+                    const std::string& site_id, std::size_t limit,
+                    bool& has_more) {
+  const auto fetch = static_cast<long long>(limit) + 1;
+  Rows rows;
+  soci::statement st{sql};
+  fetch_into(rows, st, static_cast<std::size_t>(fetch));
+  st.exchange(soci::use(site_id, "site_id"));
+  st.exchange(soci::use(fetch, "limit"));
+  run_once(st, query);
+  return take_rows(rows, limit, has_more);
+}
+
+void insert_version(soci::session& sql, const std::string& site_id,
+                    long long number, const new_version& v,
+                    const std::string& created_at) {
+  nullable requirements{v.has_requirements};
+  nullable changes{v.has_changes};
+  long long inserted = 0;
+  sql << insert_version_sql, soci::use(site_id, "site_id"),
+    soci::use(number, "version"), soci::use(v.code, "code"),
+    soci::use(v.code_size, "code_size"),
+    soci::use(v.code_sha256, "code_sha256"),
+    soci::use(v.requirements_json, requirements.flag, "requirements"),
+    soci::use(v.changes, changes.flag, "changes"),
+    soci::use(created_at, "created_at"), soci::into(inserted);
+  if (!sql.got_data())
+    throw conflict("version " + std::to_string(number) + " of site " + site_id
+                   + " already exists, above the site's latest_version");
+}
+
+// Bumps the site's revision under its row lock, which every write below a
+// site takes first, so that writers of one site queue in one order.
+void touch_site(soci::session& sql, const std::string& site_id,
+                const std::string& updated_at) {
+  long long revision = 0;
+  sql << touch_site_sql, soci::use(updated_at, "updated_at"),
+    soci::use(site_id, "site_id"), soci::into(revision);
+  if (!sql.got_data())
+    throw not_found(no_site(site_id));
+}
+
+// The several SELECTs of view() as of one moment, so that the revision it
+// reports describes exactly the content returned (the cache keeps the
+// rendering of the higher revision). Nothing to commit: ends by rollback.
+class read_snapshot {
+public:
+  explicit read_snapshot(soci::session& sql) : sql_(sql) {
+    sql_ << dialect::begin_read_sql(backend_of(sql_));
+  }
+
+  ~read_snapshot() {
+    try {
+      sql_.rollback();
+    } catch (...) {
+      // A lost connection ends the transaction anyway.
+    }
+  }
+
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+
+private:
+  soci::session& sql_;
+};
+
+} // namespace
+
+site_repository::site_repository(soci::session& sql) : sql_(sql) {
+  // nop
+}
+
+site_record site_repository::create(const site_record& site,
+                                    const new_version& first) {
+  require_uuid(site.site_id, "site id");
+  require_text(site.name, "name");
+  if (site.has_site_type)
+    require_text(site.site_type, "site_type");
+  require_new_version(first);
+  if (!is_canonical_uuid(site.session_id))
+    throw not_found(no_session(site.session_id));
+  site_record stored = site;
+  stored.created_at =
+    timestamp_or(site.created_at, now_timestamp(), "created_at");
+  stored.updated_at =
+    timestamp_or(site.updated_at, stored.created_at, "updated_at");
+  if (!stored.has_site_type)
+    stored.site_type.clear();
+  stored.latest_version = 1;
+  stored.revision = 1;
+  const auto first_created_at =
+    timestamp_or(first.created_at, stored.created_at, "version created_at");
+  nullable site_type{site.has_site_type};
+
+  write_transaction tx{sql_};
+  // Asked here rather than read from a foreign-key error; the lock keeps
+  // the session until commit (see dialect::key_share_lock_sql).
+  if (!exists(sql_,
+              std::string{session_exists_sql}
+                + std::string{dialect::key_share_lock_sql(backend_of(sql_))},
+              site.session_id))
+    throw not_found(no_session(site.session_id));
+  long long revision = 0;
+  sql_ << insert_site_sql, soci::use(site.site_id, "site_id"),
+    soci::use(site.session_id, "session_id"), soci::use(site.name, "name"),
+    soci::use(site.site_type, site_type.flag, "site_type"),
+    soci::use(stored.created_at, "created_at"),
+    soci::use(stored.updated_at, "updated_at"), soci::into(revision);
+  if (!sql_.got_data())
+    throw conflict("site " + site.site_id + " already exists");
+  insert_version(sql_, site.site_id, 1, first, first_created_at);
+  tx.commit();
+  return stored;
+}
+
+std::vector<int64_t>
+site_repository::add_versions(const std::string& site_id,
+                              const std::vector<new_version>& batch) {
+  if (batch.empty())
+    throw std::invalid_argument("no versions to add to site " + site_id);
+  for (const auto& v : batch)
+    require_new_version(v);
+  if (!is_canonical_uuid(site_id))
+    throw not_found(no_site(site_id));
+  const auto now = now_timestamp();
+  std::vector<std::string> created_at;
+  created_at.reserve(batch.size());
+  for (const auto& v : batch)
+    created_at.push_back(timestamp_or(v.created_at, now, "version created_at"));
+  const auto count = static_cast<long long>(batch.size());
+
+  write_transaction tx{sql_};
+  long long latest = 0;
+  sql_ << reserve_versions_sql, soci::use(count, "count"),
+    soci::use(created_at.back(), "updated_at"), soci::use(site_id, "site_id"),
+    soci::into(latest);
+  if (!sql_.got_data())
+    throw not_found(no_site(site_id));
+  std::vector<int64_t> numbers;
+  numbers.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const long long number = latest - count + 1 + static_cast<long long>(i);
+    insert_version(sql_, site_id, number, batch[i], created_at[i]);
+    numbers.push_back(number);
+  }
+  tx.commit();
+  return numbers;
+}
+
+std::optional<site_view>
+site_repository::view(const std::string& site_id, std::size_t max_versions,
+                      std::size_t max_audits, std::size_t max_deployments) {
+  require_limit(max_versions, 0, "versions");
+  require_limit(max_audits, 0, "audits");
+  require_limit(max_deployments, 0, "deployments");
+  if (!is_canonical_uuid(site_id))
+    return std::nullopt;
+  read_snapshot snapshot{sql_};
+  auto site = find_site(sql_, site_id);
+  if (!site)
+    return std::nullopt;
+  auto latest = find_version(sql_, site_id, site->latest_version);
+  if (!latest) // only a hand edit could do this
+    throw std::runtime_error("site " + site_id + " has no version "
+                             + std::to_string(site->latest_version)
+                             + ", its latest_version");
+  site_view v;
+  v.site = std::move(*site);
+  v.latest = std::move(*latest);
+  auto versions = versions_below(sql_, site_id, max_versions, 0);
+  v.versions = std::move(versions.items);
+  v.versions_truncated = versions.has_more;
+  v.audits = newest_of_site<audit_rows>(sql_, select_audits_sql, site_id,
+                                        max_audits, v.audits_truncated);
+  v.deployments = newest_of_site<deployment_rows>(
+    sql_, select_deployments_sql, site_id, max_deployments,
+    v.deployments_truncated);
+  return v;
+}
+
+site_page site_repository::list_sites(const std::string& session_id,
+                                      std::size_t limit, bool has_cursor,
+                                      const std::string& after_created_at,
+                                      const std::string& after_site_id) {
+  require_limit(limit, 1, "sites");
+  std::string after;
+  if (has_cursor) {
+    after = dialect::timestamp_to_db(after_created_at, "cursor timestamp");
+    require_uuid(after_site_id, "cursor site id");
+  }
+  if (!is_canonical_uuid(session_id))
+    throw not_found(no_session(session_id));
+  const auto fetch = static_cast<long long>(limit) + 1;
+
+  site_rows rows;
+  soci::statement st{sql_};
+  fetch_into(rows, st, static_cast<std::size_t>(fetch));
+  std::string query = std::string{select_sites_sql} + sites_of_session_sql;
+  st.exchange(soci::use(session_id, "session_id"));
+  if (has_cursor) {
+    query += and_after_site_sql;
+    st.exchange(soci::use(after, "after_created_at"));
+    st.exchange(soci::use(after_site_id, "after_site_id"));
+  }
+  query += site_page_order_sql;
+  st.exchange(soci::use(fetch, "limit"));
+  run_once(st, query);
+
+  site_page page;
+  page.items = take_rows(rows, limit, page.has_more);
+  // Only an empty page leaves open whether the session exists.
+  if (page.items.empty() && !exists(sql_, session_exists_sql, session_id))
+    throw not_found(no_session(session_id));
+  return page;
+}
+
+version_page site_repository::list_versions(const std::string& site_id,
+                                            std::size_t limit,
+                                            int64_t before_version) {
+  require_limit(limit, 1, "versions");
+  if (before_version < 0)
+    throw std::invalid_argument("cursor version "
+                                + std::to_string(before_version)
+                                + " is negative");
+  if (!is_canonical_uuid(site_id))
+    throw not_found(no_site(site_id));
+  auto page = versions_below(sql_, site_id, limit, before_version);
+  if (page.items.empty() && !exists(sql_, site_exists_sql, site_id))
+    throw not_found(no_site(site_id));
+  return page;
+}
+
+std::optional<version_record>
+site_repository::version(const std::string& site_id, int64_t n) {
+  if (!is_canonical_uuid(site_id) || n < 1)
+    return std::nullopt;
+  return find_version(sql_, site_id, n);
+}
+
+audit_record site_repository::add_audit(const audit_record& a) {
+  require_uuid(a.audit_id, "audit id");
+  if (!(a.score >= 0 && a.score <= 100)) // also false for NaN
+    throw std::invalid_argument("score " + std::to_string(a.score)
+                                + " is not between 0 and 100");
+  if (a.has_results)
+    require_json_text(a.results_json, "results");
+  if (!is_canonical_uuid(a.site_id))
+    throw not_found(no_site(a.site_id));
+  audit_record stored = a;
+  stored.created_at = timestamp_or(a.created_at, now_timestamp(), "created_at");
+  if (!stored.has_results)
+    stored.results_json.clear();
+  nullable results{a.has_results};
+
+  write_transaction tx{sql_};
+  touch_site(sql_, a.site_id, stored.created_at);
+  long long version = 0;
+  sql_ << set_audit_score_sql, soci::use(a.score, "score"),
+    soci::use(a.site_id, "site_id"), soci::use(a.version, "version"),
+    soci::into(version);
+  if (!sql_.got_data())
+    throw not_found(no_version(a.site_id, a.version));
+  sql_ << insert_audit_sql, soci::use(a.audit_id, "audit_id"),
+    soci::use(a.site_id, "site_id"), soci::use(a.version, "version"),
+    soci::use(a.score, "score"),
+    soci::use(a.results_json, results.flag, "results"),
+    soci::use(stored.created_at, "created_at"), soci::into(version);
+  if (!sql_.got_data())
+    throw conflict("audit " + a.audit_id + " already exists");
+  tx.commit();
+  return stored;
+}
+
+deployment_record site_repository::add_deployment(const deployment_record& d) {
+  require_uuid(d.deployment_id, "deployment id");
+  if (d.status != "pending" && d.status != "succeeded" && d.status != "failed")
+    throw std::invalid_argument("deployment status \"" + d.status
+                                + "\" is not pending, succeeded or failed");
+  if (d.has_url)
+    require_text(d.url, "url");
+  if (d.has_provider)
+    require_text(d.provider, "provider");
+  if (d.has_details)
+    require_json_text(d.details_json, "details");
+  if (!is_canonical_uuid(d.site_id))
+    throw not_found(no_site(d.site_id));
+  deployment_record stored = d;
+  stored.created_at = timestamp_or(d.created_at, now_timestamp(), "created_at");
+  if (!stored.has_url)
+    stored.url.clear();
+  if (!stored.has_provider)
+    stored.provider.clear();
+  if (!stored.has_details)
+    stored.details_json.clear();
+  nullable url{d.has_url};
+  nullable provider{d.has_provider};
+  nullable details{d.has_details};
+
+  write_transaction tx{sql_};
+  touch_site(sql_, d.site_id, stored.created_at);
+  int one = 0;
+  sql_ << version_exists_sql, soci::use(d.site_id, "site_id"),
+    soci::use(d.version, "version"), soci::into(one);
+  if (!sql_.got_data())
+    throw not_found(no_version(d.site_id, d.version));
+  long long version = 0;
+  sql_ << insert_deployment_sql, soci::use(d.deployment_id, "deployment_id"),
+    soci::use(d.site_id, "site_id"), soci::use(d.version, "version"),
+    soci::use(d.status, "status"), soci::use(d.url, url.flag, "url"),
+    soci::use(d.provider, provider.flag, "provider"),
+    soci::use(d.details_json, details.flag, "details"),
+    soci::use(stored.created_at, "created_at"), soci::into(version);
+  if (!sql_.got_data())
+    throw conflict("deployment " + d.deployment_id + " already exists");
+  tx.commit();
+  return stored;
+}
+
+std::vector<std::string>
+site_repository::site_ids_of_session(const std::string& session_id) {
+  std::vector<std::string> ids;
+  if (!is_canonical_uuid(session_id))
+    return ids;
+  // A session has few sites; a rowset needs no upper bound on them.
+  soci::rowset<std::string> rows =
+    (sql_.prepare << select_site_ids_sql, soci::use(session_id, "session_id"));
+  for (auto& id : rows)
+    ids.push_back(id);
+  return ids;
+}
+
+} // namespace memoryd::storage
