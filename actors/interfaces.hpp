@@ -120,18 +120,20 @@ typename Inspector::result_type inspect(Inspector& f, version_page_query& x) {
 }
 
 /// What a write below a site returns: the new rows' numbers or record, and
-/// the site's view after the commit, for the cache.
+/// the site's revision after the commit (for fencing the cache); a new
+/// site also its view (for writing the cache through).
 struct site_write {
   std::vector<int64_t> versions;      // ver_add: in request order
   storage::audit_record audit;        // audit_add
   storage::deployment_record deployment;  // deploy_add
-  storage::site_view view;
+  int64_t revision = 0;
+  storage::site_view view;            // site_new only
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, site_write& x) {
   return f(caf::meta::type_name("site_write"), x.versions, x.audit,
-           x.deployment, x.view);
+           x.deployment, x.revision, x.view);
 }
 
 } // namespace memoryd
@@ -330,7 +332,7 @@ using storage_actor = caf::typed_actor<
   caf::replies_to<atom::site_view, std::string>::with<storage::site_view>,
   // One page of a session's sites.
   caf::replies_to<atom::site_list, site_page_query>::with<storage::site_page>,
-  // Appends versions in one transaction; numbers and the new view.
+  // Appends versions in one transaction; numbers and the new revision.
   caf::replies_to<atom::ver_add, std::string, std::vector<storage::new_version>>::
     with<site_write>,
   // One page of version metadata.
@@ -339,9 +341,9 @@ using storage_actor = caf::typed_actor<
   // One version with code.
   caf::replies_to<atom::ver_get, std::string, int64_t>::
     with<storage::version_record>,
-  // Records an audit; the audit and the new view.
+  // Records an audit; the audit and the new revision.
   caf::replies_to<atom::audit_add, storage::audit_record>::with<site_write>,
-  // Records a deployment; the deployment and the new view.
+  // Records a deployment; the deployment and the new revision.
   caf::replies_to<atom::deploy_add, storage::deployment_record>::
     with<site_write>,
   // Runs a trivial query for /readyz.

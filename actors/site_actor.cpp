@@ -21,18 +21,44 @@ std::string new_uuid() {
   return boost::uuids::to_string(generate());
 }
 
-/// Writes a committed view through to the cache, then runs `then` (also
+// Site views are cached under revision 2R (R: the site's revision), and a
+// write of revision R leaves a fence (an empty entry) at 2R - 1: it replaces
+// any view older than R and keeps late fills of one out, while the next read
+// of revision R (2R) replaces it. So a write costs no view read; the next
+// GET pays it once.
+int64_t view_rank(int64_t revision) {
+  return 2 * revision;
+}
+
+int64_t fence_rank(int64_t revision) {
+  return 2 * revision - 1;
+}
+
+/// Stores `value` under the site's key at `rank`, then runs `then` (also
 /// when the cache failed: it is an accelerator).
 template <class Then>
-void cache_view(self_ptr self, const storage::site_view& view, Then then) {
-  const auto& site = view.site;
+void cache_put(self_ptr self, const std::string& site_id, int64_t rank,
+               std::string value, Then then) {
   self
     ->request(self->state.cache, caf::infinite, atom::put::value,
-              site_cache_key(site.site_id), site.revision,
-              render_site_view(view),
+              site_cache_key(site_id), rank, std::move(value),
               static_cast<int64_t>(self->state.ttl.count()))
     .then([then](bool) mutable { then(); },
           [then](caf::error&) mutable { then(); });
+}
+
+/// Writes a committed view through to the cache, then runs `then`.
+template <class Then>
+void cache_view(self_ptr self, const storage::site_view& view, Then then) {
+  cache_put(self, view.site.site_id, view_rank(view.site.revision),
+            render_site_view(view), std::move(then));
+}
+
+/// Fences the cache after a write that made the site's revision `revision`.
+template <class Then>
+void fence_view(self_ptr self, const std::string& site_id, int64_t revision,
+                Then then) {
+  cache_put(self, site_id, fence_rank(revision), std::string{}, std::move(then));
 }
 
 /// Passes a storage error on to the requester.
@@ -63,7 +89,7 @@ void versions_committed(self_ptr self, const std::string& site_id,
     v.changes = meta.changes;
     v.created_at = meta.created_at;
     batch[i].promise.deliver(
-      rendered{site_id, result.view.site.revision, render_version(v), false});
+      rendered{site_id, result.revision, render_version(v), false});
   }
   self->state.versions_added += batch.size();
   auto& queue = self->state.queues[site_id];
@@ -97,7 +123,7 @@ void write_versions(self_ptr self, const std::string& site_id) {
               std::move(versions))
     .then(
       [=](site_write& result) {
-        cache_view(self, result.view, [=]() mutable {
+        fence_view(self, site_id, result.revision, [=]() mutable {
           versions_committed(self, site_id, *batch, result);
         });
       },
@@ -121,25 +147,25 @@ void load_view(self_ptr self, promise rp, const std::string& site_id) {
       [=](storage::site_view& view) mutable {
         auto body = render_site_view(view);
         caf::anon_send(self->state.cache, atom::put::value,
-                       site_cache_key(site_id), view.site.revision, body,
-                       static_cast<int64_t>(self->state.ttl.count()));
+                       site_cache_key(site_id), view_rank(view.site.revision),
+                       body, static_cast<int64_t>(self->state.ttl.count()));
         rp.deliver(rendered{site_id, view.site.revision, std::move(body), false});
       },
       fail_to(self, rp));
 }
 
-/// An audit or deployment: storage, then the new view into the cache, then
-/// the answer rendered by `render`.
+/// An audit or deployment: storage, then the cache fenced, then the answer
+/// rendered by `render`.
 template <class Record, class Atom, class Render>
 promise add_event(self_ptr self, Atom atom_value, Record record, Render render) {
   ++self->state.counters.handled;
   auto rp = self->make_response_promise<rendered>();
+  auto site_id = record.site_id;
   self->request(self->state.store, caf::infinite, atom_value, std::move(record))
     .then(
       [=](site_write& result) mutable {
-        cache_view(self, result.view, [=]() mutable {
-          rp.deliver(rendered{result.view.site.site_id,
-                              result.view.site.revision, render(result), false});
+        fence_view(self, site_id, result.revision, [=]() mutable {
+          rp.deliver(rendered{site_id, result.revision, render(result), false});
         });
       },
       fail_to(self, rp));
@@ -184,7 +210,8 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
         .then(
           [=](cache_lookup& hit) mutable {
             if (hit.found)
-              rp.deliver(rendered{site_id, hit.revision, std::move(hit.value), true});
+              rp.deliver(
+                rendered{site_id, hit.revision / 2, std::move(hit.value), true});
             else
               load_view(self, rp, site_id);
           },

@@ -1,8 +1,9 @@
 #pragma once
 
 // The site actor: sites, versions, audits and deployments. Reads of a site's
-// view go to the cache first; every write returns the view as committed and
-// writes it through (put-if-newer by the site's revision) before answering.
+// view go to the cache first and fill it on a miss; a write fences the
+// cached view at the site's new revision before answering (see
+// site_actor.cpp), so no reader sees a view older than its own last write.
 // New versions of one site wait in a queue here; all that arrived while a
 // transaction was running go into the next one together, so one commit
 // serves many writers while each still gets its own gapless number. The

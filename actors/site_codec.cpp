@@ -81,7 +81,9 @@ int64_t required_version(const json::object& obj) {
 storage::new_version read_version(const json::object& obj) {
   storage::new_version v;
   v.code = required_string(obj, "code");
-  // PostgreSQL text cannot hold NUL; SQLite would, but both must agree.
+  // PostgreSQL text and jsonb cannot hold NUL; SQLite would, but both must
+  // agree. Checked here, not in the database: versions of one site share a
+  // transaction, and one bad version must not fail the others.
   if (v.code.find('\0') != std::string::npos)
     invalid("code must not contain U+0000");
   v.code_size = static_cast<int64_t>(v.code.size());
@@ -91,6 +93,10 @@ storage::new_version read_version(const json::object& obj) {
     v.requirements_json = to_json_text(*r);
   }
   optional_string(obj, "changes", v.has_changes, v.changes);
+  if (v.changes.find('\0') != std::string::npos)
+    invalid("changes must not contain U+0000");
+  if (v.requirements_json.find("\\u0000") != std::string::npos)
+    invalid("requirements must not contain U+0000");
   return v;
 }
 

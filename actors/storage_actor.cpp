@@ -77,12 +77,11 @@ storage::site_view read_view(storage::site_repository& repo,
   return std::move(*view);
 }
 
-/// A write below a site, then the site's view as committed. Each step is
+/// A write below a site, then a read of what it committed. Each step is
 /// retried on its own: a failed read must never run the committed write
 /// again (it would add the same version twice).
-template <class Write>
-caf::result<site_write> write_then_view(self_ptr self, const std::string& site_id,
-                                        Write write) {
+template <class Write, class Read>
+caf::result<site_write> write_then_read(self_ptr self, Write write, Read read) {
   ++self->state.counters.handled;
   auto written = attempt(self, [&](soci::session& sql) {
     site_write out;
@@ -91,14 +90,23 @@ caf::result<site_write> write_then_view(self_ptr self, const std::string& site_i
   });
   if (!written)
     return std::move(written.error());
-  auto view = attempt(self, [&](soci::session& sql) {
-    storage::site_repository repo{sql};
-    return read_view(repo, site_id);
+  auto done = attempt(self, [&](soci::session& sql) {
+    read(sql, *written);
+    return true;
   });
-  if (!view)
-    return std::move(view.error());
-  written->view = std::move(*view);
+  if (!done)
+    return std::move(done.error());
   return std::move(*written);
+}
+
+/// Reads the site's revision after a write (what the cache is fenced with).
+auto read_revision(const std::string& site_id) {
+  return [site_id](soci::session& sql, site_write& out) {
+    auto revision = storage::site_repository{sql}.revision(site_id);
+    if (!revision)
+      throw storage::not_found("site " + site_id + " does not exist");
+    out.revision = *revision;
+  };
 }
 
 } // namespace
@@ -164,9 +172,16 @@ storage_actor::behavior_type storage_worker(self_ptr self,
     },
     [=](atom::site_new, const storage::site_record& site,
         const storage::new_version& first) -> caf::result<site_write> {
-      return write_then_view(self, site.site_id, [&](soci::session& sql, site_write&) {
-        storage::site_repository{sql}.create(site, first);
-      });
+      return write_then_read(
+        self,
+        [&](soci::session& sql, site_write&) {
+          storage::site_repository{sql}.create(site, first);
+        },
+        [&](soci::session& sql, site_write& out) {
+          storage::site_repository repo{sql};
+          out.view = read_view(repo, site.site_id);
+          out.revision = out.view.site.revision;
+        });
     },
     [=](atom::site_view, const std::string& site_id)
       -> caf::result<storage::site_view> {
@@ -186,9 +201,12 @@ storage_actor::behavior_type storage_worker(self_ptr self,
     [=](atom::ver_add, const std::string& site_id,
         const std::vector<storage::new_version>& batch)
       -> caf::result<site_write> {
-      return write_then_view(self, site_id, [&](soci::session& sql, site_write& out) {
-        out.versions = storage::site_repository{sql}.add_versions(site_id, batch);
-      });
+      return write_then_read(
+        self,
+        [&](soci::session& sql, site_write& out) {
+          out.versions = storage::site_repository{sql}.add_versions(site_id, batch);
+        },
+        read_revision(site_id));
     },
     [=](atom::ver_list, const version_page_query& q)
       -> caf::result<storage::version_page> {
@@ -209,15 +227,21 @@ storage_actor::behavior_type storage_worker(self_ptr self,
     },
     [=](atom::audit_add, const storage::audit_record& a)
       -> caf::result<site_write> {
-      return write_then_view(self, a.site_id, [&](soci::session& sql, site_write& out) {
-        out.audit = storage::site_repository{sql}.add_audit(a);
-      });
+      return write_then_read(
+        self,
+        [&](soci::session& sql, site_write& out) {
+          out.audit = storage::site_repository{sql}.add_audit(a);
+        },
+        read_revision(a.site_id));
     },
     [=](atom::deploy_add, const storage::deployment_record& d)
       -> caf::result<site_write> {
-      return write_then_view(self, d.site_id, [&](soci::session& sql, site_write& out) {
-        out.deployment = storage::site_repository{sql}.add_deployment(d);
-      });
+      return write_then_read(
+        self,
+        [&](soci::session& sql, site_write& out) {
+          out.deployment = storage::site_repository{sql}.add_deployment(d);
+        },
+        read_revision(d.site_id));
     },
     [=](atom::ping) -> dependency_state {
       dependency_state state;

@@ -32,24 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-pick_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); port_taken "$p" || { echo "$p"; return; }; done; }
-
-# start_memoryd NAME DATABASE_URL REDIS_URL -> sets port_NAME
-start_memoryd() {
-  local name=$1 log="$work/$1.log"
-  DATABASE_URL=$2 REDIS_URL=$3 LISTEN_ADDRESS=127.0.0.1:0 LOG_LEVEL=warn \
-    build/apps/memoryd >"$log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 300); do
-    # the "listening" line is logged at info; with LOG_LEVEL=warn read it from /proc
-    local port
-    port=$(ss -ltnpH 2>/dev/null | awk -v pid="pid=$!," '$0 ~ pid {split($4,a,":"); print a[length(a)]; exit}')
-    if [ -n "$port" ]; then eval "port_$name=$port"; return; fi
-    sleep 0.1
-  done
-  echo "memoryd ($name) did not start:"; cat "$log"; exit 1
-}
+source bench/lib.sh
 
 psql_admin() { psql -q -X "$MEMORYD_TEST_PG_URL" "$@"; }
 psql_admin -c "CREATE DATABASE bench" >/dev/null
@@ -95,23 +78,6 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"state":$state}'
 LUA
 
-# run_wrk NAME CONNECTIONS URL [SCRIPT] -> appends "name rps p50_ms p99_ms"
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
-run_wrk() {
-  local name=$1 conns=$2 url=$3 script=${4:-} out
-  out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency ${script:+-s "$script"} "$url")
-  local rps p50 p99 non2xx
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
-  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-  if [ -n "$non2xx" ]; then
-    echo "error: $name had $non2xx non-2xx answers: its figures mean nothing" >&2
-    exit 1
-  fi
-  echo "$name $rps $p50 $p99" >>"$work/results"
-}
-
 echo "memoryd HTTP benchmark: $(nproc) cores, wrk -t2 -d${duration}s, $rounds rounds, LOG_LEVEL=warn"
 for r in $(seq "$rounds"); do
   for backend in pg sqlite; do
@@ -125,28 +91,13 @@ for r in $(seq "$rounds"); do
   echo "round $r done" >&2
 done
 
-# Medians over rounds, then ratios.
-awk '
-  { n[$1]++; rps[$1, n[$1]] = $2; p50[$1, n[$1]] = $3; p99[$1, n[$1]] = $4 }
-  function median(arr, name, k,   i, j, t, v) {
-    for (i = 1; i <= k; i++) v[i] = arr[name, i]
-    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-    return v[int((k + 1) / 2)]
-  }
-  END {
-    printf "%-20s %12s %10s %10s\n", "run", "req/s", "p50 ms", "p99 ms"
-    split("pg.healthz pg.get_cached pg.put sqlite.healthz sqlite.get_cached sqlite.put nginx", order, " ")
-    for (o = 1; o <= 7; o++) {
-      name = order[o]; k = n[name]
-      m[name] = median(rps, name, k)
-      printf "%-20s %12.0f %10.3f %10.3f\n", name, m[name], median(p50, name, k), median(p99, name, k)
-    }
-    printf "\nratios (median req/s):\n"
-    for (b = 1; b <= 2; b++) {
-      be = (b == 1 ? "pg" : "sqlite")
-      printf "  %-7s get_cached/healthz = %.2f   get_cached/nginx = %.2f\n", be,
-        m[be ".get_cached"] / m[be ".healthz"], m[be ".get_cached"] / m["nginx"]
-    }
-  }' "$work/results"
+summarise pg.healthz pg.get_cached pg.put sqlite.healthz sqlite.get_cached sqlite.put nginx
+echo
+echo "ratios (median req/s):"
+for be in pg sqlite; do
+  awk -v be="$be" -v c="$(median_of $be.get_cached)" -v h="$(median_of $be.healthz)" \
+      -v n="$(median_of nginx)" \
+      'BEGIN { printf "  %-7s get_cached/healthz = %.2f   get_cached/nginx = %.2f\n", be, c / h, c / n }'
+done
 echo
 echo "command: bench/http_bench.sh $duration $rounds"

@@ -11,6 +11,9 @@
 
 namespace memoryd::cache {
 
+/// An entry with an empty value is a fence: never served, it only keeps
+/// puts of older revisions out (a writer leaves one instead of the new
+/// value when rendering that value would cost more than the next read).
 struct entry {
   int64_t revision = 0;
   std::string value;

@@ -19,8 +19,8 @@ std::optional<entry> lru_cache::get(const std::string& key,
     erase(it);
     return std::nullopt;
   }
-  if (it->data.revision == tombstone_revision)
-    return std::nullopt;
+  if (it->data.revision == tombstone_revision || it->data.value.empty())
+    return std::nullopt;  // a tombstone or a fence: see cache_entry.hpp
   lru_.splice(lru_.begin(), lru_, it);
   return it->data;
 }

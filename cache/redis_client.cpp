@@ -43,7 +43,8 @@ std::optional<entry> decode(std::string_view stored) {
   int64_t revision = 0;
   auto digits_end = stored.data() + colon;
   auto [end, ec] = std::from_chars(stored.data(), digits_end, revision);
-  if (ec != std::errc{} || end != digits_end || revision == tombstone_revision)
+  if (ec != std::errc{} || end != digits_end || revision == tombstone_revision
+      || colon + 1 == stored.size())  // a fence: see cache_entry.hpp
     return std::nullopt;
   return entry{revision, std::string{stored.substr(colon + 1)}};
 }

@@ -69,6 +69,9 @@ constexpr const char* session_exists_sql =
 constexpr const char* site_exists_sql =
   "SELECT 1 FROM sites WHERE site_id = :id";
 
+constexpr const char* select_revision_sql =
+  "SELECT revision FROM sites WHERE site_id = :id";
+
 constexpr const char* select_site_ids_sql = R"sql(
 SELECT site_id FROM sites WHERE session_id = :session_id
 ORDER BY created_at, site_id)sql";
@@ -855,6 +858,18 @@ site_repository::site_ids_of_session(const std::string& session_id) {
   for (auto& id : rows)
     ids.push_back(id);
   return ids;
+}
+
+std::optional<int64_t> site_repository::revision(const std::string& site_id) {
+  if (!is_canonical_uuid(site_id))
+    return std::nullopt;
+  long long revision = 0;
+  soci::indicator ind = soci::i_null;
+  sql_ << select_revision_sql, soci::use(site_id, "id"),
+    soci::into(revision, ind);
+  if (!sql_.got_data() || ind != soci::i_ok)
+    return std::nullopt;
+  return static_cast<int64_t>(revision);
 }
 
 } // namespace memoryd::storage

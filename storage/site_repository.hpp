@@ -101,6 +101,10 @@ public:
   /// when the deployment id exists.
   deployment_record add_deployment(const deployment_record& d);
 
+  /// The site's current revision (nullopt for an unknown site): a cheap
+  /// read after a write, for fencing the cache.
+  std::optional<int64_t> revision(const std::string& site_id);
+
   /// The ids of the session's sites (none for an unknown session), for
   /// dropping their cache entries when the session goes.
   std::vector<std::string> site_ids_of_session(const std::string& session_id);

@@ -186,6 +186,13 @@ BOOST_FIXTURE_TEST_CASE(bad_input_writes_nothing, site_fixture) {
   expect_error(c.post(sites, {{"name", "n"}, {"code", "x"}, {"x", 1}}), 400, "validation",
                "unknown field");
   expect_error(c.post(site_path + "/versions", {{"code", 7}}), 400, "validation", "code type");
+  expect_error(c.call("POST", site_path + "/versions", R"({"code":"a\u0000b"})"), 400,
+               "validation", "NUL in code");
+  expect_error(c.call("POST", site_path + "/versions", R"({"code":"a","changes":"\u0000"})"),
+               400, "validation", "NUL in changes");
+  expect_error(c.call("POST", site_path + "/versions",
+                      R"({"code":"a","requirements":{"k":"\u0000"}})"),
+               400, "validation", "NUL in requirements");
   expect_error(c.post(site_path + "/audits", {{"version", 1}, {"score", 101}}), 400,
                "validation", "score over 100");
   expect_error(c.post(site_path + "/audits", {{"version", 1}, {"score", -1}}), 400,

@@ -1,0 +1,63 @@
+# Shared by the bench/ scripts (sourced, not run). Expects $work (a scratch
+# directory) and the pids array; provides starting memoryd, running wrk and
+# summarising rounds.
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pick_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); port_taken "$p" || { echo "$p"; return; }; done; }
+
+# start_memoryd NAME DATABASE_URL REDIS_URL: sets port_NAME. LOG_LEVEL=warn:
+# the access log is not what is measured; the port is read from the socket.
+start_memoryd() {
+  local name=$1 log="$work/$1.log" pid port
+  DATABASE_URL=$2 REDIS_URL=$3 LISTEN_ADDRESS=127.0.0.1:0 LOG_LEVEL=warn \
+    build/apps/memoryd >"$log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 300); do
+    port=$(ss -ltnpH 2>/dev/null | awk -v pid="pid=$pid," '$0 ~ pid {split($4,a,":"); print a[length(a)]; exit}')
+    if [ -n "$port" ]; then eval "port_$name=$port"; return; fi
+    sleep 0.1
+  done
+  echo "memoryd ($name) did not start:"; cat "$log"; exit 1
+}
+
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
+
+# run_wrk NAME CONNECTIONS URL [SCRIPT]: appends "name rps p50_ms p99_ms" to
+# $work/results; a non-2xx answer voids the whole run.
+run_wrk() {
+  local name=$1 conns=$2 url=$3 script=${4:-} out rps p50 p99 non2xx
+  out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency ${script:+-s "$script"} "$url")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  if [ -n "$non2xx" ]; then
+    echo "error: $name had $non2xx non-2xx answers: its figures mean nothing" >&2
+    exit 1
+  fi
+  echo "$name $rps $p50 $p99" >>"$work/results"
+}
+
+# summarise NAME...: the median over rounds of each named run, as a table.
+summarise() {
+  awk -v order="$*" '
+    { n[$1]++; rps[$1, n[$1]] = $2; p50[$1, n[$1]] = $3; p99[$1, n[$1]] = $4 }
+    function median(arr, name, k,   i, j, t, v) {
+      for (i = 1; i <= k; i++) v[i] = arr[name, i]
+      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return v[int((k + 1) / 2)]
+    }
+    END {
+      printf "%-24s %12s %10s %10s\n", "run (median of rounds)", "per s", "p50 ms", "p99 ms"
+      c = split(order, names, " ")
+      for (o = 1; o <= c; o++) {
+        name = names[o]; k = n[name]
+        printf "%-24s %12.0f %10.3f %10.3f\n", name, median(rps, name, k), median(p50, name, k), median(p99, name, k)
+        print name, median(rps, name, k) > "'"$work"'/medians"
+      }
+    }' "$work/results"
+}
+
+# median_of NAME: the median per-second figure summarise() found.
+median_of() { awk -v n="$1" '$1 == n {print $2}' "$work/medians"; }
