@@ -38,7 +38,6 @@ using ping = caf::atom_constant<caf::atom("ping")>;
 using site_new = caf::atom_constant<caf::atom("site_new")>;
 using site_view = caf::atom_constant<caf::atom("site_view")>;
 using site_list = caf::atom_constant<caf::atom("site_list")>;
-using site_ids = caf::atom_constant<caf::atom("site_ids")>;
 using ver_add = caf::atom_constant<caf::atom("ver_add")>;
 using ver_list = caf::atom_constant<caf::atom("ver_list")>;
 using ver_get = caf::atom_constant<caf::atom("ver_get")>;
@@ -249,7 +248,8 @@ using session_actor = caf::typed_actor<
   caf::replies_to<atom::get, std::string>::with<rendered>,
   // Applies a PUT (optionally conditional on a revision).
   caf::replies_to<atom::update, storage::session_update>::with<rendered>,
-  // Deletes a session and everything it owns; false when it did not exist.
+  // Deletes a session and everything it owns (errc::not_found when it did
+  // not exist) and drops their cache entries; answers true once done.
   caf::replies_to<atom::erase, std::string>::with<bool>,
   // One page of sessions as the rendered list body.
   caf::replies_to<atom::list, storage::session_page_query>::with<std::string>>::
@@ -315,16 +315,15 @@ using storage_actor = caf::typed_actor<
   // Applies an update, bumping the revision.
   caf::replies_to<atom::update, storage::session_update>::
     with<storage::session_record>,
-  // Deletes a session (cascading); false when it did not exist.
-  caf::replies_to<atom::erase, std::string>::with<bool>,
+  // Deletes a session (cascading) and answers the ids of the sites that went
+  // with it; errc::not_found when it did not exist.
+  caf::replies_to<atom::erase, std::string>::with<std::vector<std::string>>,
   // One page of sessions.
   caf::replies_to<atom::list, storage::session_page_query>::
     with<storage::session_page>,
   // Replaces preferences (session id, JSON, expected revision).
   caf::replies_to<atom::prefs_put, std::string, std::string, int64_t>::
     with<storage::session_record>,
-  // The ids of a session's sites (for cache invalidation on delete).
-  caf::replies_to<atom::site_ids, std::string>::with<std::vector<std::string>>,
   // Creates a site with its version 1; answers its view.
   caf::replies_to<atom::site_new, storage::site_record, storage::new_version>::
     with<site_write>,

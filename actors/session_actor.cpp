@@ -1,10 +1,9 @@
 #include "actors/session_actor.hpp"
 
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/actor_support.hpp"
 #include "actors/cache_actor.hpp"
 #include "actors/session_codec.hpp"
 #include "storage/timestamp.hpp"
@@ -14,11 +13,6 @@ namespace memoryd {
 namespace {
 
 using self_ptr = session_actor::stateful_pointer<session_state>;
-
-std::string new_uuid() {
-  thread_local boost::uuids::random_generator generate;
-  return boost::uuids::to_string(generate());
-}
 
 /// Renders a committed record, writes it to the cache (put-if-newer) and
 /// answers once the cache has taken it (or refused: it never fails).
@@ -38,15 +32,6 @@ void commit_and_reply(self_ptr self, caf::typed_response_promise<rendered> rp,
 void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
                      const std::string& id);
 
-/// Counts a failed request and passes its error on.
-template <class T>
-auto fail_to(self_ptr self, caf::typed_response_promise<T> rp) {
-  return [self, rp](caf::error& err) mutable {
-    ++self->state.counters.failed;
-    rp.deliver(std::move(err));
-  };
-}
-
 void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
                      const std::string& id) {
   self->request(self->state.store, caf::infinite, atom::get::value, id)
@@ -61,14 +46,15 @@ void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
       fail_to(self, rp));
 }
 
-/// Tombstones the session's and its sites' cache entries, then answers.
+/// Tombstones the deleted session's and its sites' cache entries, then
+/// answers.
 void invalidate_all(self_ptr self, caf::typed_response_promise<bool> rp,
-                    bool existed, const std::string& session_id,
+                    const std::string& session_id,
                     const std::vector<std::string>& site_ids) {
   auto pending = std::make_shared<std::size_t>(site_ids.size() + 1);
   auto one_done = [=]() mutable {
     if (--*pending == 0)
-      rp.deliver(existed);
+      rp.deliver(true);
   };
   auto invalidate = [&](std::string key) {
     self->request(self->state.cache, caf::infinite, atom::invalidate::value,
@@ -132,17 +118,10 @@ session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
     [=](atom::erase, const std::string& id) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<bool>();
-      // The sites' ids first: after the delete they are gone, and their
-      // cached views must go too.
-      self->request(self->state.store, caf::infinite, atom::site_ids::value, id)
+      self->request(self->state.store, caf::infinite, atom::erase::value, id)
         .then(
           [=](std::vector<std::string>& site_ids) mutable {
-            self->request(self->state.store, caf::infinite, atom::erase::value, id)
-              .then(
-                [=](bool existed) mutable {
-                  invalidate_all(self, rp, existed, id, site_ids);
-                },
-                fail_to(self, rp));
+            invalidate_all(self, rp, id, site_ids);
           },
           fail_to(self, rp));
       return rp;

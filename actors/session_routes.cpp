@@ -106,13 +106,7 @@ void delete_session(front_pointer self, exchange_ptr ex) {
     ->request(shard_for(w.sessions, id), w.options.request_timeout,
               atom::erase::value, id)
     .then(
-      [=](bool existed) {
-        if (existed)
-          ex->respond({204, {}, {}, ""});
-        else
-          ex->fail(make_error(errc::not_found,
-                              "session " + id + " does not exist"));
-      },
+      [=](bool) { ex->respond({204, {}, {}, ""}); },
       [=](caf::error& err) { ex->fail(err); });
 }
 

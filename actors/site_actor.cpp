@@ -1,10 +1,9 @@
 #include "actors/site_actor.hpp"
 
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/actor_support.hpp"
 #include "actors/cache_actor.hpp"
 #include "actors/site_codec.hpp"
 #include "storage/timestamp.hpp"
@@ -15,11 +14,6 @@ namespace {
 
 using self_ptr = site_actor::stateful_pointer<site_state>;
 using promise = caf::typed_response_promise<rendered>;
-
-std::string new_uuid() {
-  thread_local boost::uuids::random_generator generate;
-  return boost::uuids::to_string(generate());
-}
 
 // Site views are cached under revision 2R (R: the site's revision), and a
 // write of revision R leaves a fence (an empty entry) at 2R - 1: it replaces
@@ -59,15 +53,6 @@ template <class Then>
 void fence_view(self_ptr self, const std::string& site_id, int64_t revision,
                 Then then) {
   cache_put(self, site_id, fence_rank(revision), std::string{}, std::move(then));
-}
-
-/// Passes a storage error on to the requester.
-template <class T>
-auto fail_to(self_ptr self, caf::typed_response_promise<T> rp) {
-  return [self, rp](caf::error& err) mutable {
-    ++self->state.counters.failed;
-    rp.deliver(std::move(err));
-  };
 }
 
 void write_versions(self_ptr self, const std::string& site_id);

@@ -146,9 +146,13 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return storage::session_repository{sql}.update(u);
       });
     },
-    [=](atom::erase, const std::string& id) -> caf::result<bool> {
+    [=](atom::erase, const std::string& id)
+      -> caf::result<std::vector<std::string>> {
       return run(self, [&](soci::session& sql) {
-        return storage::session_repository{sql}.remove(id);
+        std::vector<std::string> site_ids;
+        if (!storage::session_repository{sql}.remove(id, site_ids))
+          throw storage::not_found("session " + id + " does not exist");
+        return site_ids;
       });
     },
     [=](atom::list, const storage::session_page_query& q)
@@ -162,12 +166,6 @@ storage_actor::behavior_type storage_worker(self_ptr self,
       return run(self, [&](soci::session& sql) {
         return storage::preferences_repository{sql}.replace(
           id, prefs, expected, storage::now_timestamp());
-      });
-    },
-    [=](atom::site_ids, const std::string& session_id)
-      -> caf::result<std::vector<std::string>> {
-      return run(self, [&](soci::session& sql) {
-        return storage::site_repository{sql}.site_ids_of_session(session_id);
       });
     },
     [=](atom::site_new, const storage::site_record& site,

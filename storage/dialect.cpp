@@ -152,6 +152,10 @@ std::string_view key_share_lock_sql(backend b) {
   return b == backend::sqlite ? "" : postgresql_key_share_lock;
 }
 
+std::string_view update_lock_sql(backend b) {
+  return b == backend::sqlite ? "" : " FOR UPDATE";
+}
+
 void apply_session_settings(soci::session& sql) {
   if (backend_of(sql) == backend::sqlite) {
     std::string mode;

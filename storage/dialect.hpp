@@ -38,6 +38,11 @@ std::string_view begin_read_sql(backend b);
 /// BEGIN IMMEDIATE already keeps every other writer out.
 std::string_view key_share_lock_sql(backend b);
 
+/// Appended to a SELECT of a row that the transaction will delete: waits
+/// for, then keeps out, every transaction holding or taking a lock on it
+/// (FOR UPDATE on PostgreSQL; nothing on SQLite, see above).
+std::string_view update_lock_sql(backend b);
+
 /// The per-connection settings every memoryd connection needs, applied after
 /// opening and after a reconnect.
 void apply_session_settings(soci::session& sql);

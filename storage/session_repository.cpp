@@ -8,6 +8,7 @@
 
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
+#include "storage/statement.hpp"
 #include "storage/timestamp.hpp"
 #include "storage/transaction.hpp"
 #include "storage/uuid.hpp"
@@ -77,6 +78,10 @@ constexpr const char* select_revision_sql =
   "SELECT revision FROM sessions WHERE session_id = :session_id";
 
 // user_preferences, sites and everything below go by ON DELETE CASCADE.
+constexpr const char* lock_session_sql =
+  "SELECT revision FROM sessions WHERE session_id = :session_id";
+constexpr const char* site_ids_of_session_sql =
+  "SELECT site_id FROM sites WHERE session_id = :session_id";
 constexpr const char* delete_session_sql =
   "DELETE FROM sessions WHERE session_id = :session_id RETURNING revision";
 
@@ -149,23 +154,6 @@ private:
   std::vector<std::string> updated_at_;
 };
 
-// Runs a statement whose elements are already exchanged once, the way
-// `sql << ...` does: on PostgreSQL an unnamed statement, without the
-// PREPARE and DEALLOCATE round trips of a named one.
-void run_once(soci::statement& st, const std::string& query) {
-  st.alloc();
-  st.prepare(query, soci::details::st_one_time_query);
-  st.define_and_bind();
-  st.execute(true);
-}
-
-// A NULL when `present` is false. SOCI wants the indicator as an lvalue.
-struct nullable {
-  soci::indicator flag;
-  explicit nullable(bool present) : flag(present ? soci::i_ok : soci::i_null) {
-    // nop
-  }
-};
 
 } // namespace
 
@@ -267,6 +255,29 @@ bool session_repository::remove(const std::string& session_id) {
   const bool removed = sql_.got_data();
   tx.commit();
   return removed;
+}
+
+bool session_repository::remove(const std::string& session_id,
+                                std::vector<std::string>& deleted_site_ids) {
+  deleted_site_ids.clear();
+  if (!is_canonical_uuid(session_id))
+    return false;
+  write_transaction tx{sql_};
+  const auto b = backend_of(sql_);
+  long long revision = 0;
+  sql_ << std::string{lock_session_sql} + std::string{dialect::update_lock_sql(b)},
+    soci::use(session_id, "session_id"), soci::into(revision);
+  if (!sql_.got_data())
+    return false;  // rolled back: nothing was written
+  // A session has few sites; a rowset needs no upper bound on them.
+  soci::rowset<std::string> rows
+    = (sql_.prepare << site_ids_of_session_sql, soci::use(session_id, "session_id"));
+  for (auto& id : rows)
+    deleted_site_ids.push_back(id);
+  sql_ << delete_session_sql, soci::use(session_id, "session_id"),
+    soci::into(revision);
+  tx.commit();
+  return true;
 }
 
 session_page session_repository::list(const session_page_query& q) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "storage/records.hpp"
 
@@ -32,6 +33,12 @@ public:
   /// Deletes the session and, by cascade, everything that belongs to it.
   /// Returns false when it did not exist.
   bool remove(const std::string& session_id);
+
+  /// remove(), also collecting the ids of the sites it deleted with the
+  /// session. The session row is locked first, so a site being created at
+  /// that moment is either in the list or never written.
+  bool remove(const std::string& session_id,
+              std::vector<std::string>& deleted_site_ids);
 
   /// One page, oldest first by (created_at, session_id).
   session_page list(const session_page_query& q);

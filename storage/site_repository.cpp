@@ -9,6 +9,7 @@
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
+#include "storage/statement.hpp"
 #include "storage/timestamp.hpp"
 #include "storage/transaction.hpp"
 #include "storage/uuid.hpp"
@@ -206,23 +207,6 @@ auto take_rows(Rows& rows, std::size_t limit, bool& has_more) {
   return items;
 }
 
-// Runs a statement whose elements are already exchanged once, the way
-// `sql << ...` does: on PostgreSQL an unnamed statement, without the
-// PREPARE and DEALLOCATE round trips of a named one.
-void run_once(soci::statement& st, const std::string& query) {
-  st.alloc();
-  st.prepare(query, soci::details::st_one_time_query);
-  st.define_and_bind();
-  st.execute(true);
-}
-
-// A NULL when `present` is false. SOCI wants the indicator as an lvalue.
-struct nullable {
-  soci::indicator flag;
-  explicit nullable(bool present) : flag(present ? soci::i_ok : soci::i_null) {
-    // nop
-  }
-};
 
 // -- rows --------------------------------------------------------------------
 
