@@ -199,12 +199,12 @@ storage_actor::behavior_type storage_worker(self_ptr self,
     [=](atom::ver_add, const std::string& site_id,
         const std::vector<storage::new_version>& batch)
       -> caf::result<site_write> {
-      return write_then_read(
-        self,
-        [&](soci::session& sql, site_write& out) {
-          out.versions = storage::site_repository{sql}.add_versions(site_id, batch);
-        },
-        read_revision(site_id));
+      return run(self, [&](soci::session& sql) {
+        site_write out;
+        out.versions = storage::site_repository{sql}.add_versions(
+          site_id, batch, &out.revision);
+        return out;
+      });
     },
     [=](atom::ver_list, const version_page_query& q)
       -> caf::result<storage::version_page> {

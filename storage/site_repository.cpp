@@ -110,7 +110,7 @@ SET latest_version = latest_version + :count,
     revision = revision + 1,
     updated_at = :updated_at
 WHERE site_id = :site_id
-RETURNING latest_version)sql";
+RETURNING latest_version, revision)sql";
 
 // The same row lock and revision bump, for a write that adds no version.
 constexpr const char* touch_site_sql = R"sql(
@@ -630,7 +630,8 @@ site_record site_repository::create(const site_record& site,
 
 std::vector<int64_t>
 site_repository::add_versions(const std::string& site_id,
-                              const std::vector<new_version>& batch) {
+                              const std::vector<new_version>& batch,
+                              int64_t* new_revision) {
   if (batch.empty())
     throw std::invalid_argument("no versions to add to site " + site_id);
   for (const auto& v : batch)
@@ -646,9 +647,10 @@ site_repository::add_versions(const std::string& site_id,
 
   write_transaction tx{sql_};
   long long latest = 0;
+  long long revision = 0;
   sql_ << reserve_versions_sql, soci::use(count, "count"),
     soci::use(created_at.back(), "updated_at"), soci::use(site_id, "site_id"),
-    soci::into(latest);
+    soci::into(latest), soci::into(revision);
   if (!sql_.got_data())
     throw not_found(no_site(site_id));
   std::vector<int64_t> numbers;
@@ -659,6 +661,8 @@ site_repository::add_versions(const std::string& site_id,
     numbers.push_back(number);
   }
   tx.commit();
+  if (new_revision != nullptr)
+    *new_revision = revision;
   return numbers;
 }
 

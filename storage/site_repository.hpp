@@ -56,8 +56,11 @@ public:
   /// sites.latest_version under its row lock, so a clash means that row
   /// disagrees with site_versions (a hand edit), and another attempt would
   /// reserve the same numbers again.
+  /// `new_revision`, when given, receives the site's revision after the
+  /// commit (saving a read for the cache's fence).
   std::vector<int64_t> add_versions(const std::string& site_id,
-                                    const std::vector<new_version>& batch);
+                                    const std::vector<new_version>& batch,
+                                    int64_t* new_revision = nullptr);
 
   /// The site with its latest version (with code), up to `max_versions`
   /// version metadata rows, `max_audits` audits and `max_deployments`
