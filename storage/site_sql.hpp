@@ -1,0 +1,132 @@
+#pragma once
+
+// The SQL of site_repository, as named constants shared by both backends
+// (the dialect differences live in storage/dialect.hpp). Internal to
+// storage/site_repository.cpp.
+
+namespace memoryd::storage::site_sql {
+
+// A site, in the column order site_rows expects.
+constexpr const char* select_sites_sql = R"sql(
+SELECT site_id, session_id, name, site_type, latest_version, revision,
+       created_at, updated_at
+FROM sites)sql";
+
+constexpr const char* site_by_id_sql = " WHERE site_id = :site_id";
+
+// Keyset pagination as in session_repository, from sites_session_created_idx.
+constexpr const char* sites_of_session_sql = " WHERE session_id = :session_id";
+constexpr const char* and_after_site_sql =
+  " AND (created_at, site_id) > (:after_created_at, :after_site_id)";
+constexpr const char* site_page_order_sql =
+  " ORDER BY created_at, site_id LIMIT :limit";
+
+// A version's metadata, in the column order version_rows expects, followed
+// by its code only when asked for: a list of versions of MBs each would
+// otherwise read all of them.
+constexpr const char* select_versions_sql = R"sql(
+SELECT site_id, version, code_size, code_sha256, requirements, changes,
+       audit_score, created_at)sql";
+constexpr const char* and_code_sql = ", code";
+constexpr const char* from_site_versions_sql =
+  " FROM site_versions WHERE site_id = :site_id";
+constexpr const char* and_version_sql = " AND version = :version";
+// Newest first, keyset on the number, from the primary key's index. A new
+// version gets a higher number than any existing one, so it never lands
+// below a cursor.
+constexpr const char* and_below_version_sql = " AND version < :before_version";
+constexpr const char* version_page_order_sql =
+  " ORDER BY version DESC LIMIT :limit";
+
+// Newest first; the id breaks ties of created_at, so that the order is the
+// same on every read.
+constexpr const char* select_audits_sql = R"sql(
+SELECT audit_id, site_id, version, score, results, created_at
+FROM audits WHERE site_id = :site_id
+ORDER BY created_at DESC, audit_id DESC LIMIT :limit)sql";
+
+constexpr const char* select_deployments_sql = R"sql(
+SELECT deployment_id, site_id, version, status, url, provider, details,
+       created_at
+FROM deployments WHERE site_id = :site_id
+ORDER BY created_at DESC, deployment_id DESC LIMIT :limit)sql";
+
+constexpr const char* session_exists_sql =
+  "SELECT 1 FROM sessions WHERE session_id = :id";
+constexpr const char* site_exists_sql =
+  "SELECT 1 FROM sites WHERE site_id = :id";
+
+constexpr const char* select_revision_sql =
+  "SELECT revision FROM sites WHERE site_id = :id";
+
+constexpr const char* select_site_ids_sql = R"sql(
+SELECT site_id FROM sites WHERE session_id = :session_id
+ORDER BY created_at, site_id)sql";
+
+// ON CONFLICT DO NOTHING + RETURNING, as in session_repository: a duplicate
+// key returns no row, without an error that would abort a PostgreSQL
+// transaction.
+constexpr const char* insert_site_sql = R"sql(
+INSERT INTO sites
+    (site_id, session_id, name, site_type, latest_version, revision,
+     created_at, updated_at)
+VALUES
+    (:site_id, :session_id, :name, :site_type, 1, 1, :created_at, :updated_at)
+ON CONFLICT (site_id) DO NOTHING
+RETURNING revision)sql";
+
+constexpr const char* insert_version_sql = R"sql(
+INSERT INTO site_versions
+    (site_id, version, code, code_size, code_sha256, requirements, changes,
+     created_at)
+VALUES
+    (:site_id, :version, :code, :code_size, :code_sha256, :requirements,
+     :changes, :created_at)
+ON CONFLICT (site_id, version) DO NOTHING
+RETURNING version)sql";
+
+// Reserves :count numbers above the latest. The row lock this takes queues
+// every other writer of the site until commit, and a queued UPDATE on
+// PostgreSQL then works on the row as the first one committed it. (A
+// subquery such as MAX(version) would instead still read the queued
+// statement's older snapshot, and hand out the same numbers twice.)
+constexpr const char* reserve_versions_sql = R"sql(
+UPDATE sites
+SET latest_version = latest_version + :count,
+    revision = revision + 1,
+    updated_at = :updated_at
+WHERE site_id = :site_id
+RETURNING latest_version, revision)sql";
+
+// The same row lock and revision bump, for a write that adds no version.
+constexpr const char* touch_site_sql = R"sql(
+UPDATE sites
+SET revision = revision + 1, updated_at = :updated_at
+WHERE site_id = :site_id
+RETURNING revision)sql";
+
+constexpr const char* set_audit_score_sql = R"sql(
+UPDATE site_versions SET audit_score = :score
+WHERE site_id = :site_id AND version = :version
+RETURNING version)sql";
+
+constexpr const char* version_exists_sql =
+  "SELECT 1 FROM site_versions WHERE site_id = :site_id AND version = :version";
+
+constexpr const char* insert_audit_sql = R"sql(
+INSERT INTO audits (audit_id, site_id, version, score, results, created_at)
+VALUES (:audit_id, :site_id, :version, :score, :results, :created_at)
+ON CONFLICT (audit_id) DO NOTHING
+RETURNING version)sql";
+
+constexpr const char* insert_deployment_sql = R"sql(
+INSERT INTO deployments
+    (deployment_id, site_id, version, status, url, provider, details,
+     created_at)
+VALUES
+    (:deployment_id, :site_id, :version, :status, :url, :provider, :details,
+     :created_at)
+ON CONFLICT (deployment_id) DO NOTHING
+RETURNING version)sql";
+
+} // namespace memoryd::storage::site_sql
