@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include <soci/soci.h>
+#include <soci/postgresql/soci-postgresql.h>
 
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
@@ -281,6 +282,9 @@ site_repository::add_versions(const std::string& site_id,
   for (const auto& v : batch)
     created_at.push_back(timestamp_or(v.created_at, now, "version created_at"));
   const auto count = static_cast<long long>(batch.size());
+  if (count == 1 && backend_of(sql_) == backend::postgresql)
+    return add_one_version_postgresql(site_id, batch.front(), created_at.front(),
+                                      new_revision);
 
   write_transaction tx{sql_};
   long long latest = 0;
@@ -301,6 +305,34 @@ site_repository::add_versions(const std::string& site_id,
   if (new_revision != nullptr)
     *new_revision = revision;
   return numbers;
+}
+
+std::vector<int64_t> site_repository::add_one_version_postgresql(
+  const std::string& site_id, const new_version& v,
+  const std::string& created_at, int64_t* new_revision) {
+  nullable requirements{v.has_requirements};
+  nullable changes{v.has_changes};
+  long long number = 0;
+  long long revision = 0;
+  try {
+    sql_ << add_one_version_postgresql_sql, soci::use(created_at, "created_at"),
+      soci::use(site_id, "site_id"), soci::use(v.code, "code"),
+      soci::use(v.code_size, "code_size"),
+      soci::use(v.code_sha256, "code_sha256"),
+      soci::use(v.requirements_json, requirements.flag, "requirements"),
+      soci::use(v.changes, changes.flag, "changes"), soci::into(number),
+      soci::into(revision);
+  } catch (const soci::postgresql_soci_error& e) {
+    if (std::string_view{e.sqlstate()} == "23505")  // unique_violation
+      throw conflict("a version number of site " + site_id
+                     + " is taken above the site's latest_version");
+    throw;
+  }
+  if (!sql_.got_data())
+    throw not_found(no_site(site_id));
+  if (new_revision != nullptr)
+    *new_revision = revision;
+  return {number};
 }
 
 std::optional<site_view>

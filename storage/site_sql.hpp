@@ -85,6 +85,29 @@ VALUES
 ON CONFLICT (site_id, version) DO NOTHING
 RETURNING version)sql";
 
+// One version in one statement on PostgreSQL (autocommit: one round trip
+// instead of BEGIN, UPDATE, INSERT, COMMIT). The UPDATE's row lock numbers it
+// exactly as reserve_versions_sql does; a taken number fails the whole
+// statement (unique violation), so nothing is written. The casts are needed
+// because the parameters sit in a SELECT list, where PostgreSQL cannot infer
+// their types from the target columns.
+constexpr const char* add_one_version_postgresql_sql = R"sql(
+WITH reserved AS (
+  UPDATE sites
+  SET latest_version = latest_version + 1,
+      revision = revision + 1,
+      updated_at = CAST(:created_at AS timestamptz)
+  WHERE site_id = CAST(:site_id AS uuid)
+  RETURNING site_id, latest_version, revision)
+INSERT INTO site_versions
+    (site_id, version, code, code_size, code_sha256, requirements, changes,
+     created_at)
+SELECT site_id, latest_version, :code, CAST(:code_size AS bigint),
+       :code_sha256, CAST(:requirements AS jsonb), :changes,
+       CAST(:created_at AS timestamptz)
+FROM reserved
+RETURNING version, (SELECT revision FROM reserved))sql";
+
 // Reserves :count numbers above the latest. The row lock this takes queues
 // every other writer of the site until commit, and a queued UPDATE on
 // PostgreSQL then works on the row as the first one committed it. (A
