@@ -1,0 +1,57 @@
+// gunzip_bounded's output limit: exact at the boundary, and enforced while
+// inflating, so a gzip bomb costs memory in proportion to the limit and not
+// to what the bomb would inflate to.
+
+#include <string>
+
+#include <boost/test/unit_test.hpp>
+
+#include "codec/gzip.hpp"
+#include "tests/codec/samples.hpp"
+
+using namespace memoryd;
+using namespace memoryd::codec;
+using test::KiB;
+using test::MiB;
+
+BOOST_AUTO_TEST_SUITE(gunzip_limit)
+
+BOOST_AUTO_TEST_CASE(output_of_exactly_the_limit_passes_one_byte_over_fails) {
+  // Sizes around gzip.cpp's 64 KiB output pieces, where the last piece
+  // fills the limit exactly before zlib reports the end of the stream.
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, 64 * KiB - 1,
+                              64 * KiB, 64 * KiB + 1, 3 * 64 * KiB,
+                              1'000'003 * std::size_t{1}}) {
+    const std::string data = test::mixed_text(n, 11);
+    const std::string compressed = gzip_compress(data);
+    BOOST_TEST_CONTEXT(n << " bytes") {
+      BOOST_TEST(gunzip_bounded(compressed, n) == data);
+      BOOST_TEST(gunzip_bounded(compressed, n + 1) == data);
+      if (n > 0)
+        BOOST_CHECK_EXCEPTION(gunzip_bounded(compressed, n - 1), too_large,
+                              [&](const too_large& e) {
+                                return e.limit() == n - 1;
+                              });
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_gigabyte_bomb_stops_at_the_limit_in_bounded_memory) {
+  constexpr std::size_t limit = 64 * MiB;
+  const std::string& bomb = test::gigabyte_bomb();
+  BOOST_TEST_MESSAGE("1 GiB of zeros gzips to " << bomb.size() << " bytes");
+  BOOST_TEST(bomb.size() < 2 * MiB);
+
+  // The peak is the process's all-time peak, so it is compared with the
+  // resident set now: it can only overstate what the inflate cost.
+  const std::size_t before = test::current_rss_bytes();
+  BOOST_CHECK_EXCEPTION(gunzip_bounded(bomb, limit), too_large,
+                        [&](const too_large& e) { return e.limit() == limit; });
+  const std::size_t peak = test::peak_rss_bytes();
+  const std::size_t growth = peak > before ? peak - before : 0;
+  BOOST_TEST_MESSAGE("peak resident set grew by " << growth / MiB
+                     << " MiB for a limit of " << limit / MiB << " MiB");
+  BOOST_TEST(growth < 3 * limit);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
