@@ -71,6 +71,20 @@ void list_sites(front_pointer self, exchange_ptr ex) {
   ask_site_list(self, ex, key, atom::site_list::value, std::move(q));
 }
 
+void get_site(front_pointer self, exchange_ptr ex) {
+  const auto& id = ex->request.path_params.at(0);
+  const auto& w = self->state.wiring;
+  self
+    ->request(shard_for(w.sites, id), w.options.request_timeout,
+              atom::site_view::value, id)
+    .then(
+      [=](rendered& r) {
+        ex->respond({200, {{"X-Cache", r.cache_hit ? "hit" : "miss"}},
+                     std::move(r.body)});
+      },
+      [=](caf::error& err) { ex->fail(err); });
+}
+
 void list_versions(front_pointer self, exchange_ptr ex) {
   const auto& req = ex->request;
   version_page_query q;
@@ -98,8 +112,7 @@ void serve_site_route(front_pointer self, exchange_ptr ex) {
     case route::sites_list:
       return list_sites(self, ex);
     case route::site_get:
-      return ask_site(self, ex, params.at(0), 200, atom::site_view::value,
-                      params.at(0));
+      return get_site(self, ex);
     case route::versions_create:
       return ask_site(self, ex, params.at(0), 201, atom::ver_add::value,
                       params.at(0), decode_version_create(body_json(self, ex)));

@@ -7,6 +7,7 @@
 
 #include "tests/e2e/api_client.hpp"
 #include "tests/e2e/backend.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace json = boost::json;
 using namespace memoryd::test;
@@ -101,8 +102,13 @@ BOOST_FIXTURE_TEST_CASE(versions_audits_deployments, site_fixture) {
   BOOST_TEST_REQUIRE(deploy.status == 201u, deploy.raw.body);
   BOOST_TEST(deploy.object().at("status").as_string() == "succeeded");
 
-  // The site's view shows all of it at once (the cache was written through).
+  // The site's view shows all of it at once: the writes fenced the cached
+  // view, so this read comes from the database and refills the cache.
   auto s = c.get(site_path);
+  BOOST_TEST(s.header("X-Cache") == "miss");
+  // The refill is not awaited by the read that missed; the next one hits.
+  BOOST_TEST(eventually(std::chrono::seconds{5},
+                        [&] { return c.get(site_path).header("X-Cache") == "hit"; }));
   BOOST_TEST(s.object().at("version_count").as_int64() == 4);
   BOOST_TEST(s.object().at("latest_version").at("code").as_string() == "<h1>v4</h1>");
   const auto& versions = s.object().at("versions").as_array();
