@@ -255,6 +255,13 @@ settings load(const std::optional<std::filesystem::path>& file,
     if (auto v = env(name.c_str()))
       o.set(s, *v, "environment");
   }
+  // The contract's auth settings are not implemented yet. Ignoring them
+  // would run without the protection the operator asked for: refuse.
+  for (const char* name : {"API_TOKENS", "ADMIN_TOKENS"})
+    if (auto v = env(name); v && !v->empty())
+      throw config_error(std::string{name} + " is set (from environment), but "
+                         "this memoryd has no authentication yet: unset it "
+                         "and keep LISTEN_ADDRESS on loopback");
   validate(s);
   return s;
 }

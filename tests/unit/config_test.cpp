@@ -110,6 +110,14 @@ BOOST_AUTO_TEST_CASE(no_auth_means_loopback_only) {
   BOOST_TEST(!error_of(std::nullopt, {{"LISTEN_ADDRESS", "127.example.com:1"}}).empty());
 }
 
+BOOST_AUTO_TEST_CASE(auth_settings_are_refused_until_auth_exists) {
+  auto m = error_of(std::nullopt, {{"API_TOKENS", "secret"}});
+  BOOST_TEST(m.find("API_TOKENS") != std::string::npos, m);
+  m = error_of(std::nullopt, {{"ADMIN_TOKENS", "secret"}});
+  BOOST_TEST(m.find("ADMIN_TOKENS") != std::string::npos, m);
+  BOOST_TEST(error_of(std::nullopt, {{"API_TOKENS", ""}}).empty());
+}
+
 BOOST_AUTO_TEST_CASE(help_lists_every_key) {
   auto help = config::help_text("memoryd");
   for (const auto& o : config::documented_options())
