@@ -7,6 +7,7 @@
 
 #include "actors/errors.hpp"
 #include "storage/timestamp.hpp"
+#include "storage/uuid.hpp"
 
 namespace memoryd {
 
@@ -17,17 +18,6 @@ constexpr char separator = '|';
 [[noreturn]] void invalid() {
   throw request_error(error_type::validation,
                       "cursor is not valid: pass next_cursor as returned");
-}
-
-bool is_uuid_text(std::string_view s) {
-  if (s.size() != 36)
-    return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i])))
-      return false;
-  }
-  return true;
 }
 
 } // namespace
@@ -74,7 +64,7 @@ cursor_position decode_cursor(std::string_view cursor) {
   if (sep == std::string::npos)
     invalid();
   cursor_position pos{text.substr(0, sep), text.substr(sep + 1)};
-  if (!storage::parse_timestamp(pos.created_at) || !is_uuid_text(pos.id))
+  if (!storage::parse_timestamp(pos.created_at) || !storage::is_canonical_uuid(pos.id))
     invalid();
   return pos;
 }

@@ -1,13 +1,15 @@
 #pragma once
 
 // What the route handlers of the front actor share: picking the shard of an
-// id and reading the request body.
+// id, reading the request body, and asking a domain actor.
 
 #include <functional>
 #include <string>
 #include <vector>
 
 #include <boost/json/value.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/front_actor.hpp"
 #include "actors/json_body.hpp"
@@ -24,6 +26,28 @@ const Handle& shard_for(const std::vector<Handle>& shards, const std::string& id
 inline boost::json::value body_json(front_pointer self, const exchange_ptr& ex) {
   return parse_json_body(ex->request.body,
                          self->state.wiring.options.max_json_depth);
+}
+
+/// Asks `dest` (with the request's deadline) and answers the HTTP request:
+/// a `Result` through `to_response`, an error with the envelope.
+template <class Result, class Handle, class ToResponse, class... Ts>
+void ask(front_pointer self, const exchange_ptr& ex, const Handle& dest,
+         ToResponse to_response, Ts&&... xs) {
+  self
+    ->request(dest, self->state.wiring.options.request_timeout,
+              std::forward<Ts>(xs)...)
+    .then([=](Result& r) mutable { ex->respond(to_response(r)); },
+          [=](caf::error& err) { ex->fail(err); });
+}
+
+/// A rendered list body as a 200.
+inline api_response list_response(std::string& body) {
+  return {200, {}, std::move(body)};
+}
+
+/// X-Cache: where a rendered read came from.
+inline std::pair<std::string, std::string> cache_header(const rendered& r) {
+  return {"X-Cache", r.cache_hit ? "hit" : "miss"};
 }
 
 } // namespace memoryd

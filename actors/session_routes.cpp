@@ -2,8 +2,6 @@
 
 #include <functional>
 
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
 #include <boost/json.hpp>
 
 #include "actors/cursor.hpp"
@@ -34,16 +32,14 @@ const Handle& next_shard(front_pointer self, const std::vector<Handle>& shards) 
 void create_session(front_pointer self, exchange_ptr ex) {
   auto draft = decode_session_create(body_json(self, ex));
   const auto& w = self->state.wiring;
-  self
-    ->request(next_shard(self, w.sessions), w.options.request_timeout,
-              atom::create::value, std::move(draft))
-    .then(
-      [=](rendered& r) {
-        auto res = session_response(201, r);
-        res.headers.emplace_back("Location", "/api/sessions/" + r.id);
-        ex->respond(std::move(res));
-      },
-      [=](caf::error& err) { ex->fail(err); });
+  ask<rendered>(
+    self, ex, next_shard(self, w.sessions),
+    [](rendered& r) {
+      auto res = session_response(201, r);
+      res.headers.emplace_back("Location", "/api/sessions/" + r.id);
+      return res;
+    },
+    atom::create::value, std::move(draft));
 }
 
 void list_sessions(front_pointer self, exchange_ptr ex) {
@@ -63,26 +59,20 @@ void list_sessions(front_pointer self, exchange_ptr ex) {
     q.user_id = *user;
   }
   const auto& w = self->state.wiring;
-  self
-    ->request(next_shard(self, w.sessions), w.options.request_timeout,
-              atom::list::value, std::move(q))
-    .then([=](std::string& body) { ex->respond({200, {}, std::move(body)}); },
-          [=](caf::error& err) { ex->fail(err); });
+  ask<std::string>(self, ex, next_shard(self, w.sessions), list_response,
+                   atom::list::value, std::move(q));
 }
 
 void get_session(front_pointer self, exchange_ptr ex) {
   const auto& id = ex->request.path_params.at(0);
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.sessions, id), w.options.request_timeout,
-              atom::get::value, id)
-    .then(
-      [=](rendered& r) {
-        auto res = session_response(200, r);
-        res.headers.emplace_back("X-Cache", r.cache_hit ? "hit" : "miss");
-        ex->respond(std::move(res));
-      },
-      [=](caf::error& err) { ex->fail(err); });
+  ask<rendered>(
+    self, ex, shard_for(self->state.wiring.sessions, id),
+    [](rendered& r) {
+      auto res = session_response(200, r);
+      res.headers.push_back(cache_header(r));
+      return res;
+    },
+    atom::get::value, id);
 }
 
 void put_session(front_pointer self, exchange_ptr ex) {
@@ -91,35 +81,27 @@ void put_session(front_pointer self, exchange_ptr ex) {
   update.session_id = req.path_params.at(0);
   if (auto* if_match = req.header("if-match"))
     update.expected_revision = parse_if_match(*if_match);
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.sessions, update.session_id),
-              w.options.request_timeout, atom::update::value, std::move(update))
-    .then([=](rendered& r) { ex->respond(session_response(200, r)); },
-          [=](caf::error& err) { ex->fail(err); });
+  const auto& shard = shard_for(self->state.wiring.sessions, update.session_id);
+  ask<rendered>(
+    self, ex, shard, [](rendered& r) { return session_response(200, r); },
+    atom::update::value, std::move(update));
 }
 
 void delete_session(front_pointer self, exchange_ptr ex) {
   const auto& id = ex->request.path_params.at(0);
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.sessions, id), w.options.request_timeout,
-              atom::erase::value, id)
-    .then(
-      [=](bool) { ex->respond({204, {}, {}, ""}); },
-      [=](caf::error& err) { ex->fail(err); });
+  ask<bool>(
+    self, ex, shard_for(self->state.wiring.sessions, id),
+    [](bool) { return api_response{204, {}, {}, ""}; }, atom::erase::value, id);
 }
 
 void put_preferences(front_pointer self, exchange_ptr ex) {
   auto patch = body_json(self, ex);
   validate_preferences(require_object(patch, "the preferences patch"), true);
   const auto& id = ex->request.path_params.at(0);
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.preferences, id), w.options.request_timeout,
-              atom::merge::value, id, to_json_text(patch))
-    .then([=](rendered& r) { ex->respond(session_response(200, r)); },
-          [=](caf::error& err) { ex->fail(err); });
+  ask<rendered>(
+    self, ex, shard_for(self->state.wiring.preferences, id),
+    [](rendered& r) { return session_response(200, r); }, atom::merge::value,
+    id, to_json_text(patch));
 }
 
 } // namespace

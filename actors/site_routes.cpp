@@ -1,7 +1,5 @@
 #include "actors/site_routes.hpp"
 
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/cursor.hpp"
 #include "actors/errors.hpp"
@@ -14,27 +12,22 @@ namespace memoryd {
 
 namespace {
 
-/// Asks the site actor of `site_id` and answers `status` with the body.
+/// Asks the site actor responsible for `shard_key`; a rendered answer
+/// becomes `status` with its body.
 template <class... Ts>
 void ask_site(front_pointer self, const exchange_ptr& ex,
               const std::string& shard_key, unsigned status, Ts&&... xs) {
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.sites, shard_key), w.options.request_timeout,
-              std::forward<Ts>(xs)...)
-    .then([=](rendered& r) { ex->respond({status, {}, std::move(r.body)}); },
-          [=](caf::error& err) { ex->fail(err); });
+  ask<rendered>(
+    self, ex, shard_for(self->state.wiring.sites, shard_key),
+    [status](rendered& r) { return api_response{status, {}, std::move(r.body)}; },
+    std::forward<Ts>(xs)...);
 }
 
 template <class... Ts>
 void ask_site_list(front_pointer self, const exchange_ptr& ex,
                    const std::string& shard_key, Ts&&... xs) {
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.sites, shard_key), w.options.request_timeout,
-              std::forward<Ts>(xs)...)
-    .then([=](std::string& body) { ex->respond({200, {}, std::move(body)}); },
-          [=](caf::error& err) { ex->fail(err); });
+  ask<std::string>(self, ex, shard_for(self->state.wiring.sites, shard_key),
+                   list_response, std::forward<Ts>(xs)...);
 }
 
 void create_site(front_pointer self, exchange_ptr ex) {
@@ -43,17 +36,14 @@ void create_site(front_pointer self, exchange_ptr ex) {
   decode_site_create(body_json(self, ex), site, first);
   site.session_id = ex->request.path_params.at(0);
   // A new site has no shard yet: spread creations by session.
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.sites, site.session_id), w.options.request_timeout,
-              atom::site_new::value, std::move(site), std::move(first))
-    .then(
-      [=](rendered& r) {
-        api_response res{201, {{"Location", "/api/sessions/sites/" + r.id}},
-                         std::move(r.body)};
-        ex->respond(std::move(res));
-      },
-      [=](caf::error& err) { ex->fail(err); });
+  auto key = site.session_id;
+  ask<rendered>(
+    self, ex, shard_for(self->state.wiring.sites, key),
+    [](rendered& r) {
+      return api_response{201, {{"Location", "/api/sessions/sites/" + r.id}},
+                          std::move(r.body)};
+    },
+    atom::site_new::value, std::move(site), std::move(first));
 }
 
 void list_sites(front_pointer self, exchange_ptr ex) {
@@ -73,16 +63,12 @@ void list_sites(front_pointer self, exchange_ptr ex) {
 
 void get_site(front_pointer self, exchange_ptr ex) {
   const auto& id = ex->request.path_params.at(0);
-  const auto& w = self->state.wiring;
-  self
-    ->request(shard_for(w.sites, id), w.options.request_timeout,
-              atom::site_view::value, id)
-    .then(
-      [=](rendered& r) {
-        ex->respond({200, {{"X-Cache", r.cache_hit ? "hit" : "miss"}},
-                     std::move(r.body)});
-      },
-      [=](caf::error& err) { ex->fail(err); });
+  ask<rendered>(
+    self, ex, shard_for(self->state.wiring.sites, id),
+    [](rendered& r) {
+      return api_response{200, {cache_header(r)}, std::move(r.body)};
+    },
+    atom::site_view::value, id);
 }
 
 void list_versions(front_pointer self, exchange_ptr ex) {
