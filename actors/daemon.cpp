@@ -5,6 +5,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/backup_actor.hpp"
 #include "actors/cache_actor.hpp"
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
@@ -29,9 +30,15 @@ actor_topology::actor_topology(caf::actor_system& sys,
     sites_.push_back(
       sys.spawn(site_manager, store_, cache_, settings.site_cache_ttl));
   }
+  // Two: a document in flight can take hundreds of MB (MAX_IMPORT_BYTES).
+  backup_ = make_backup_pool(
+    sys, store_,
+    {{settings.max_import_bytes, settings.max_json_depth},
+     settings.request_timeout},
+    2);
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
-  front_wiring wiring{sessions_, preferences_, sites_, store_, cache_,
+  front_wiring wiring{sessions_, preferences_, sites_, backup_, store_, cache_,
                       {settings.request_timeout * 9 / 10, settings.max_json_depth}};
   for (std::size_t i = 0; i < shards; ++i)
     fronts_.push_back(sys.spawn(front, wiring));
@@ -55,6 +62,7 @@ void actor_topology::stop() {
     quit(p);
   for (const auto& s : sites_)
     quit(s);
+  quit(backup_);
   quit(cache_);
   quit(store_);
 }

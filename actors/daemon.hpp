@@ -39,6 +39,7 @@ private:
   std::vector<session_actor> sessions_;
   std::vector<preference_actor> preferences_;
   std::vector<site_actor> sites_;
+  backup_actor backup_;
   std::vector<front_actor> fronts_;
 };
 

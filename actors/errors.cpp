@@ -29,6 +29,7 @@ std::string to_string(errc code) {
     case errc::payload_too_large: return "payload_too_large";
     case errc::storage: return "storage";
     case errc::unavailable: return "unavailable";
+    case errc::timeout: return "timeout";
   }
   return "unknown";
 }
@@ -59,6 +60,9 @@ api_response error_response(const caf::error& err, std::string_view request_id) 
                                    request_id);
       case errc::unavailable:
         return make_error_response(error_type::unavailable, message,
+                                   request_id);
+      case errc::timeout:
+        return make_error_response(504, error_type::network, message,
                                    request_id);
       case errc::none:
         break;

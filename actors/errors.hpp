@@ -22,6 +22,7 @@ enum class errc : uint8_t {
   payload_too_large,
   storage,      // the database failed after retries
   unavailable,  // overloaded or shutting down
+  timeout,      // gave up at the request's deadline, having changed nothing
 };
 
 std::string to_string(errc code);

@@ -25,6 +25,7 @@ struct front_wiring {
   std::vector<session_actor> sessions;        // sharded by session id
   std::vector<preference_actor> preferences;  // sharded by session id
   std::vector<site_actor> sites;              // sharded by site id
+  backup_actor backup;                        // export and import
   storage_actor store;                        // for /readyz
   cache_actor cache;                          // for /readyz
   front_options options;

@@ -14,9 +14,11 @@
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/settings.hpp>
+#include <caf/timestamp.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "actors/api.hpp"
+#include "storage/archive_records.hpp"
 #include "storage/records.hpp"
 #include "storage/site_records.hpp"
 
@@ -44,6 +46,10 @@ using ver_get = caf::atom_constant<caf::atom("ver_get")>;
 using audit_add = caf::atom_constant<caf::atom("audit_add")>;
 using deploy_add = caf::atom_constant<caf::atom("deploy_add")>;
 using status = caf::atom_constant<caf::atom("status")>;
+using arch_read = caf::atom_constant<caf::atom("arch_read")>;
+using arch_write = caf::atom_constant<caf::atom("arch_write")>;
+using export_ = caf::atom_constant<caf::atom("export")>;
+using import_ = caf::atom_constant<caf::atom("import")>;
 
 } // namespace memoryd::atom
 
@@ -218,6 +224,18 @@ typename Inspector::result_type inspect(Inspector& f, session_page& x) {
   return f(caf::meta::type_name("session_page"), x.items, x.has_more);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, site_archive& x) {
+  return f(caf::meta::type_name("site_archive"), x.site, x.versions, x.audits,
+           x.deployments);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_archive& x) {
+  return f(caf::meta::type_name("session_archive"), x.session, x.has_sites,
+           x.sites);
+}
+
 } // namespace memoryd::storage
 
 // Local-only payloads: they never leave the process.
@@ -346,7 +364,26 @@ using storage_actor = caf::typed_actor<
   caf::replies_to<atom::deploy_add, storage::deployment_record>::
     with<site_write>,
   // Runs a trivial query for /readyz.
-  caf::replies_to<atom::ping>::with<dependency_state>>::
-  extend_with<status_client_actor>;
+  caf::replies_to<atom::ping>::with<dependency_state>,
+  // Reads a whole session (id, include_sites) in one snapshot.
+  caf::replies_to<atom::arch_read, std::string, bool>::
+    with<storage::session_archive>,
+  // Writes a whole session with all it holds in one transaction, which is
+  // rolled back instead of committed once the deadline has passed (the
+  // requester has given up and answered the client).
+  caf::replies_to<atom::arch_write, storage::session_archive, caf::timestamp>::
+    with<bool>>::extend_with<status_client_actor>;
+
+/// Export and import of whole sessions. The heavy part (rendering, gzip,
+/// base64, parsing and checking documents of up to MAX_IMPORT_BYTES) runs on
+/// a few detached workers of its own, never on the scheduler's threads; the
+/// rows go through the storage pool.
+using backup_actor = caf::typed_actor<
+  // Exports (session id, include_sites, compress); answers the 200 body.
+  caf::replies_to<atom::export_, std::string, bool, bool>::with<std::string>,
+  // Imports the backup in a raw POST /api/sessions/import body, committing
+  // before the deadline; answers the new session's id and the 201 body.
+  caf::replies_to<atom::import_, std::string, caf::timestamp>::
+    with<rendered>>::extend_with<status_client_actor>;
 
 } // namespace memoryd

@@ -100,6 +100,21 @@ storage::session_update decode_session_update(const json::value& body) {
   return u;
 }
 
+storage::session_record decode_archived_session(const json::value& v) {
+  const auto& obj = require_object(v, "session");
+  reject_unknown_fields(obj, {"session_id", "user_id", "state", "preferences",
+                              "revision", "created_at", "updated_at"});
+  storage::session_record s;
+  if (auto* user = obj.if_contains("user_id"))
+    read_user_id(*user, s.has_user_id, s.user_id);
+  for (const char* key : {"state", "preferences"})
+    if (!obj.contains(key))
+      invalid(std::string{"session "} + key + " is required");
+  s.state_json = read_state(obj.at("state"));
+  s.preferences_json = read_preferences(obj.at("preferences"));
+  return s;
+}
+
 std::string render_session(const storage::session_record& s) {
   std::string out;
   out.reserve(160 + s.state_json.size() + s.preferences_json.size());

@@ -21,6 +21,11 @@ storage::session_record decode_session_create(const boost::json::value& body);
 /// PUT /api/sessions/{id}: the fields given replace the stored ones.
 storage::session_update decode_session_update(const boost::json::value& body);
 
+/// The session of an export document (the contract's session object): its
+/// user, state and preferences; id, revision and timestamps are the
+/// exporter's and are not read back.
+storage::session_record decode_archived_session(const boost::json::value& v);
+
 /// The contract's session object.
 std::string render_session(const storage::session_record& s);
 

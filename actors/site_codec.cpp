@@ -9,6 +9,7 @@
 #include "actors/cursor.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
+#include "storage/timestamp.hpp"
 
 namespace memoryd {
 
@@ -39,6 +40,15 @@ std::string required_string(const json::object& obj, std::string_view key) {
   if (!v->is_string() || v->get_string().empty())
     invalid(std::string{key} + " must be a non-empty string");
   return std::string{v->get_string()};
+}
+
+/// A required timestamp in the form memoryd writes.
+std::string required_timestamp(const json::object& obj, std::string_view key) {
+  auto text = required_string(obj, key);
+  if (!storage::parse_timestamp(text))
+    invalid(std::string{key}
+            + " must be a UTC timestamp such as 2026-11-24T02:00:00.000000Z");
+  return text;
 }
 
 /// An optional string field (null or absent: not set).
@@ -77,6 +87,16 @@ int64_t required_version(const json::object& obj) {
   return n;
 }
 
+/// A score: a number from 0 to 100.
+double read_score(const json::value& v, std::string_view key) {
+  if (!v.is_number())
+    invalid(std::string{key} + " must be a number from 0 to 100");
+  const auto score = v.to_number<double>();
+  if (!(score >= 0 && score <= 100))
+    invalid(std::string{key} + " must be a number from 0 to 100");
+  return score;
+}
+
 /// The code and what travels with it, from a site or version body.
 storage::new_version read_version(const json::object& obj) {
   storage::new_version v;
@@ -100,6 +120,31 @@ storage::new_version read_version(const json::object& obj) {
   return v;
 }
 
+/// {"version", "score" 0..100, "results"?}
+storage::audit_record read_audit(const json::object& obj) {
+  storage::audit_record a;
+  a.version = required_version(obj);
+  auto* score = obj.if_contains("score");
+  if (score == nullptr)
+    invalid("score is required");
+  a.score = read_score(*score, "score");
+  optional_object(obj, "results", a.has_results, a.results_json);
+  return a;
+}
+
+/// {"version", "status", "url"?, "provider"?, "details"?}
+storage::deployment_record read_deployment(const json::object& obj) {
+  storage::deployment_record d;
+  d.version = required_version(obj);
+  d.status = required_string(obj, "status");
+  if (d.status != "pending" && d.status != "succeeded" && d.status != "failed")
+    invalid("status must be one of pending, succeeded, failed");
+  optional_string(obj, "url", d.has_url, d.url);
+  optional_string(obj, "provider", d.has_provider, d.provider);
+  optional_object(obj, "details", d.has_details, d.details_json);
+  return d;
+}
+
 void append_quoted(std::string& out, bool has, const std::string& s) {
   out += has ? json_quote(s) : "null";
 }
@@ -111,6 +156,19 @@ void append_raw(std::string& out, bool has, const std::string& json_text) {
 std::string number_text(double d) {
   return to_json_text(json::value(d));
 }
+
+template <class Items, class Append>
+void append_array(std::string& out, const Items& items, Append append) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append(out, items[i]);
+  }
+  out += ']';
+}
+
+} // namespace
 
 void append_version(std::string& out, const storage::version_record& v) {
   out += "{\"site_id\":\"" + v.site_id + "\",\"version\":"
@@ -136,17 +194,6 @@ void append_site_fields(std::string& out, const storage::site_record& s) {
          + s.updated_at + "\"";
 }
 
-template <class Items, class Append>
-void append_array(std::string& out, const Items& items, Append append) {
-  out += '[';
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0)
-      out += ',';
-    append(out, items[i]);
-  }
-  out += ']';
-}
-
 void append_audit(std::string& out, const storage::audit_record& a) {
   out += "{\"audit_id\":\"" + a.audit_id + "\",\"site_id\":\"" + a.site_id
          + "\",\"version\":" + std::to_string(a.version)
@@ -166,8 +213,6 @@ void append_deployment(std::string& out, const storage::deployment_record& d) {
   append_raw(out, d.has_details, d.details_json);
   out += ",\"created_at\":\"" + d.created_at + "\"}";
 }
-
-} // namespace
 
 void decode_site_create(const json::value& body, storage::site_record& site,
                         storage::new_version& first) {
@@ -190,31 +235,79 @@ storage::new_version decode_version_create(const json::value& body) {
 storage::audit_record decode_audit_create(const json::value& body) {
   const auto& obj = require_object(body);
   reject_unknown_fields(obj, {"version", "score", "results"});
-  storage::audit_record a;
-  a.version = required_version(obj);
-  auto* score = obj.if_contains("score");
-  if (score == nullptr)
-    invalid("score is required");
-  if (!score->is_number())
-    invalid("score must be a number from 0 to 100");
-  a.score = score->to_number<double>();
-  if (!(a.score >= 0 && a.score <= 100))
-    invalid("score must be a number from 0 to 100");
-  optional_object(obj, "results", a.has_results, a.results_json);
-  return a;
+  return read_audit(obj);
 }
 
 storage::deployment_record decode_deployment_create(const json::value& body) {
   const auto& obj = require_object(body);
   reject_unknown_fields(obj, {"version", "status", "url", "provider", "details"});
-  storage::deployment_record d;
-  d.version = required_version(obj);
-  d.status = required_string(obj, "status");
-  if (d.status != "pending" && d.status != "succeeded" && d.status != "failed")
-    invalid("status must be one of pending, succeeded, failed");
-  optional_string(obj, "url", d.has_url, d.url);
-  optional_string(obj, "provider", d.has_provider, d.provider);
-  optional_object(obj, "details", d.has_details, d.details_json);
+  return read_deployment(obj);
+}
+
+storage::site_record decode_archived_site(const json::object& obj) {
+  reject_unknown_fields(obj, {"site_id", "session_id", "name", "site_type",
+                              "version_count", "created_at", "updated_at",
+                              "versions", "audits", "deployments"});
+  storage::site_record site;
+  site.name = required_string(obj, "name");
+  if (site.name.size() > max_name_bytes)
+    invalid("name must be at most 256 bytes");
+  optional_string(obj, "site_type", site.has_site_type, site.site_type);
+  site.created_at = required_timestamp(obj, "created_at");
+  site.updated_at = required_timestamp(obj, "updated_at");
+  return site;
+}
+
+storage::version_record decode_archived_version(const json::value& v) {
+  const auto& obj = require_object(v, "a version");
+  reject_unknown_fields(obj, {"site_id", "version", "changes", "requirements",
+                              "audit_score", "code_size", "code_sha256",
+                              "created_at", "code"});
+  auto content = read_version(obj);
+  storage::version_record r;
+  r.version = required_version(obj);
+  // A backup's own record of its code must agree with the code: anything
+  // else is a damaged or edited document.
+  auto* size = obj.if_contains("code_size");
+  if (size == nullptr)
+    invalid("code_size is required");
+  if (!size->is_int64() || size->get_int64() != content.code_size)
+    invalid("code_size is not the size of the code, "
+            + std::to_string(content.code_size) + " bytes");
+  if (required_string(obj, "code_sha256") != content.code_sha256)
+    invalid("code_sha256 is not the SHA-256 of the code");
+  if (auto* score = obj.if_contains("audit_score");
+      score != nullptr && !score->is_null()) {
+    r.has_audit_score = true;
+    r.audit_score = read_score(*score, "audit_score");
+  }
+  r.created_at = required_timestamp(obj, "created_at");
+  r.has_code = true;
+  r.code = std::move(content.code);
+  r.code_size = content.code_size;
+  r.code_sha256 = std::move(content.code_sha256);
+  r.has_requirements = content.has_requirements;
+  r.requirements_json = std::move(content.requirements_json);
+  r.has_changes = content.has_changes;
+  r.changes = std::move(content.changes);
+  return r;
+}
+
+storage::audit_record decode_archived_audit(const json::value& v) {
+  const auto& obj = require_object(v, "an audit");
+  reject_unknown_fields(obj, {"audit_id", "site_id", "version", "score",
+                              "results", "created_at"});
+  auto a = read_audit(obj);
+  a.created_at = required_timestamp(obj, "created_at");
+  return a;
+}
+
+storage::deployment_record decode_archived_deployment(const json::value& v) {
+  const auto& obj = require_object(v, "a deployment");
+  reject_unknown_fields(obj, {"deployment_id", "site_id", "version", "status",
+                              "url", "provider", "details", "created_at"});
+  auto d = read_deployment(obj);
+  d.created_at = required_timestamp(obj, "created_at");
   return d;
 }
 

@@ -48,4 +48,27 @@ std::string render_version_page(const storage::version_page& page);
 std::string render_audit(const storage::audit_record& a);
 std::string render_deployment(const storage::deployment_record& d);
 
+// The pieces of the renderings above, appended to `out`, for documents
+// that hold many records (an export).
+
+/// A version as render_version() has it.
+void append_version(std::string& out, const storage::version_record& v);
+/// The fields of a site summary, without the braces around them.
+void append_site_fields(std::string& out, const storage::site_record& s);
+void append_audit(std::string& out, const storage::audit_record& a);
+void append_deployment(std::string& out, const storage::deployment_record& d);
+
+// The records of an export document, which have the shape of the renderings
+// above (a version with its code). Ids, the owning site and counts are the
+// exporter's and are not read back; what carries data is required, and
+// code_size and code_sha256 must match the code. Throws
+// request_error(validation).
+
+/// A site's own fields (not its versions, audits or deployments).
+storage::site_record decode_archived_site(const boost::json::object& obj);
+storage::version_record decode_archived_version(const boost::json::value& v);
+storage::audit_record decode_archived_audit(const boost::json::value& v);
+storage::deployment_record
+decode_archived_deployment(const boost::json::value& v);
+
 } // namespace memoryd

@@ -8,6 +8,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/pool.hpp"
+#include "storage/archive_repository.hpp"
 #include "storage/errors.hpp"
 #include "storage/preferences_repository.hpp"
 #include "storage/session_repository.hpp"
@@ -45,6 +46,8 @@ caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
     return failed(errc::precondition_failed, e.what());
   } catch (const storage::conflict& e) {
     return failed(errc::conflict, e.what());
+  } catch (const storage::deadline_passed& e) {
+    return failed(errc::timeout, e.what());
   } catch (const std::invalid_argument& e) {
     // Input the API layer let through but the repository refuses.
     return failed(errc::validation, e.what());
@@ -255,6 +258,22 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         state.detail = e.what();
       }
       return state;
+    },
+    [=](atom::arch_read, const std::string& id, bool include_sites)
+      -> caf::result<storage::session_archive> {
+      return run(self, [&](soci::session& sql) {
+        auto found = storage::archive_repository{sql}.read(id, include_sites);
+        if (!found)
+          throw storage::not_found("session " + id + " does not exist");
+        return std::move(*found);
+      });
+    },
+    [=](atom::arch_write, const storage::session_archive& archive,
+        caf::timestamp commit_by) -> caf::result<bool> {
+      return run(self, [&](soci::session& sql) {
+        storage::archive_repository{sql}.write(archive, commit_by);
+        return true;
+      });
     },
     [=](atom::status) -> caf::settings {
       return make_status(self, self->state.counters);

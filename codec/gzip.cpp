@@ -1,4 +1,4 @@
-// gzip_writer, gzip_compress and gunzip_bounded over zlib in gzip mode
+// gzip_writer, gzip_compress, gunzip_each and gunzip_bounded over zlib in gzip mode
 // (windowBits 16 + 15): zlib itself writes and checks the header and the
 // CRC32/ISIZE trailer.
 
@@ -89,8 +89,9 @@ void feed(z_stream& z, std::string_view& input) {
 // Appends `n` bytes to `out`, which may never hold more than `limit`. The
 // capacity doubles as std::string's would, but stops at `limit`, so output
 // just under the limit does not cost twice the limit.
-void append_bounded(std::string& out, const Bytef* data, std::size_t n,
+void append_bounded(std::string& out, std::string_view piece,
                     std::size_t limit) {
+  const std::size_t n = piece.size();
   if (n > limit - out.size())
     throw too_large(limit);
   if (n > out.capacity() - out.size()) {
@@ -103,7 +104,7 @@ void append_bounded(std::string& out, const Bytef* data, std::size_t n,
     bigger.append(out);
     out.swap(bigger);
   }
-  out.append(reinterpret_cast<const char*>(data), n);
+  out.append(piece);
 }
 
 } // namespace
@@ -189,8 +190,8 @@ std::string gzip_compress(std::string_view data, int level) {
   return out;
 }
 
-std::string gunzip_bounded(std::string_view compressed,
-                           std::size_t max_output) {
+void gunzip_each(std::string_view compressed, std::size_t max_output,
+                 const gunzip_sink& out) {
   if (compressed.empty())
     reject("empty input");
   // zlib would only say "incorrect header check". A lone 0x1f passes here
@@ -202,15 +203,20 @@ std::string gunzip_bounded(std::string_view compressed,
   inflate_stream stream;
   z_stream& z = stream.z();
   const auto chunk = std::make_unique_for_overwrite<Bytef[]>(chunk_size);
-  std::string out;
   std::string_view input = compressed; // what zlib has not been given yet
+  std::size_t produced = 0;
   int rc = Z_OK;
   do {
     feed(z, input);
     z.next_out = chunk.get();
     z.avail_out = chunk_size;
     rc = inflate(&z, Z_NO_FLUSH);
-    append_bounded(out, chunk.get(), chunk_size - z.avail_out, max_output);
+    const std::size_t n = chunk_size - z.avail_out;
+    if (n > max_output - produced)
+      throw too_large(max_output);
+    produced += n;
+    if (n > 0)
+      out(std::string_view(reinterpret_cast<const char*>(chunk.get()), n));
   } while (rc == Z_OK);
 
   switch (rc) {
@@ -231,6 +237,14 @@ std::string gunzip_bounded(std::string_view compressed,
   if (const std::size_t trailing = z.avail_in + input.size(); trailing > 0)
     reject("trailing data after the gzip member, from offset "
            + std::to_string(compressed.size() - trailing));
+}
+
+std::string gunzip_bounded(std::string_view compressed,
+                           std::size_t max_output) {
+  std::string out;
+  gunzip_each(compressed, max_output, [&](std::string_view piece) {
+    append_bounded(out, piece, max_output);
+  });
   return out;
 }
 

@@ -58,6 +58,18 @@ private:
 std::string gzip_compress(std::string_view data,
                           int level = default_gzip_level);
 
+/// Receives inflated data in pieces of at most 64 KiB.
+using gunzip_sink = std::function<void(std::string_view inflated)>;
+
+/// Inflates the single gzip member `compressed` piece by piece into `out`,
+/// which sees at most `max_output` bytes in all, so a consumer that parses
+/// as it goes (a streaming JSON parser) never needs the whole content.
+/// Throws as gunzip_bounded does; what `out` throws passes through. After a
+/// throw, `out` may have seen a prefix of the content: it is not verified
+/// (the CRC32 is checked at the end), so discard whatever was built from it.
+void gunzip_each(std::string_view compressed, std::size_t max_output,
+                 const gunzip_sink& out);
+
 /// The content of the single gzip member `compressed`, of at most
 /// `max_output` bytes. The limit holds while inflating: the result never
 /// holds more than `max_output` bytes and is grown at most to that capacity.

@@ -45,6 +45,8 @@ constexpr auto route_table = std::to_array<route_spec>({
   {"POST", "/api/sessions/sites/{site_id}/audits", route::audits_create},
   {"POST", "/api/sessions/sites/{site_id}/deployments",
    route::deployments_create},
+  {"POST", "/api/sessions/export", route::sessions_export},
+  {"POST", "/api/sessions/import", route::sessions_import},
 });
 
 // -- path patterns -----------------------------------------------------------

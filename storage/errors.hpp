@@ -24,4 +24,9 @@ struct conflict : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The caller's deadline passed before the commit: rolled back instead.
+struct deadline_passed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 } // namespace memoryd::storage

@@ -162,18 +162,23 @@ session_repository::session_repository(soci::session& sql) : sql_(sql) {
 }
 
 void session_repository::create(const session_record& s) {
+  session_record stored = s;
+  if (stored.created_at.empty())
+    stored.created_at = now_timestamp();
+  if (stored.updated_at.empty())
+    stored.updated_at = stored.created_at;
+  write_transaction tx{sql_};
+  insert(stored);
+  tx.commit();
+}
+
+void session_repository::insert(const session_record& s) {
   if (!is_canonical_uuid(s.session_id))
     throw std::invalid_argument("session id \"" + s.session_id
                                 + "\" is not a lower-case UUID");
-  const auto created_at =
-    s.created_at.empty() ? now_timestamp()
-                         : dialect::timestamp_to_db(s.created_at, "created_at");
-  const auto updated_at =
-    s.updated_at.empty() ? created_at
-                         : dialect::timestamp_to_db(s.updated_at, "updated_at");
+  const auto created_at = dialect::timestamp_to_db(s.created_at, "created_at");
+  const auto updated_at = dialect::timestamp_to_db(s.updated_at, "updated_at");
   nullable user_id{s.has_user_id};
-
-  write_transaction tx{sql_};
   long long revision = 0;
   sql_ << insert_session_sql, soci::use(s.session_id, "session_id"),
     soci::use(s.tenant, "tenant"),
@@ -185,7 +190,6 @@ void session_repository::create(const session_record& s) {
   sql_ << upsert_preferences_sql, soci::use(s.session_id, "session_id"),
     soci::use(s.preferences_json, "preferences"),
     soci::use(updated_at, "updated_at");
-  tx.commit();
 }
 
 std::optional<session_record>

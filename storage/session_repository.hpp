@@ -23,6 +23,10 @@ public:
   /// storage::conflict when the id exists.
   void create(const session_record& s);
 
+  /// create() inside the caller's transaction, for a write of which the
+  /// session is one part (an import). Timestamps must be set.
+  void insert(const session_record& s);
+
   std::optional<session_record> find(const std::string& session_id);
 
   /// Applies `u` and bumps revision by one, setting updated_at. Returns the

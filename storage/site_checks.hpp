@@ -2,7 +2,7 @@
 
 // What site_repository checks before it writes, and its error messages:
 // the same rules on both backends, so that SQLite accepts nothing that
-// PostgreSQL would refuse. Internal to storage/site_repository.cpp.
+// PostgreSQL would refuse. Internal to storage/.
 
 #include <cstddef>
 #include <stdexcept>
@@ -11,6 +11,7 @@
 
 #include "storage/dialect.hpp"
 #include "storage/site_records.hpp"
+#include "storage/site_repository.hpp"
 #include "storage/uuid.hpp"
 
 namespace memoryd::storage::site_checks {
@@ -40,7 +41,10 @@ inline void require_json_text(const std::string& json, std::string_view what) {
       throw std::invalid_argument(std::string{what} + " contains U+0000");
 }
 
-inline void require_new_version(const new_version& v) {
+// The text of a version, new or stored (new_version and version_record
+// share these fields).
+template <class Version>
+void require_version_text(const Version& v) {
   require_text(v.code, "code");
   if (v.code_size != static_cast<int64_t>(v.code.size()))
     throw std::invalid_argument("code_size " + std::to_string(v.code_size)

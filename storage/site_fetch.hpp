@@ -2,7 +2,7 @@
 
 // How site_repository reads rows: bulk fetches into columns (SOCI wants a
 // vector per column, with NULL flags) and the record types built from them.
-// Internal to storage/site_repository.cpp.
+// Internal to storage/.
 
 #include <cstddef>
 #include <string>
@@ -79,6 +79,31 @@ auto take_rows(Rows& rows, std::size_t limit, bool& has_more) {
   return items;
 }
 
+// Every row of the prepared-and-bound statement `st` (into-targets not yet
+// exchanged) as records, fetched `batch` rows at a time: for reads with no
+// upper bound, such as all the versions of a session being exported.
+template <class Rows>
+auto fetch_all(Rows& rows, soci::statement& st, const std::string& query,
+               std::size_t batch) {
+  const auto n = std::max<std::size_t>(batch, 2);  // see fetch_into
+  rows.for_each_column([&](auto& c) {
+    c.resize(n);
+    c.exchange_into(st);
+  });
+  st.alloc();
+  st.prepare(query, soci::details::st_one_time_query);
+  st.define_and_bind();
+  st.execute(false);
+  std::vector<decltype(rows.take(0))> items;
+  while (st.fetch()) {
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      items.push_back(rows.take(i));
+    // SOCI shrank the vectors to the rows it fetched: the next fetch takes
+    // as many rows as they hold again.
+    rows.for_each_column([&](auto& c) { c.resize(n); });
+  }
+  return items;
+}
 
 // -- rows --------------------------------------------------------------------
 

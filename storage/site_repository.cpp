@@ -86,7 +86,7 @@ version_page versions_below(soci::session& sql, const std::string& site_id,
 
 // The newest `limit` rows of `query` (audits or deployments of a site).
 template <class Rows>
-auto newest_of_site(soci::session& sql, const char* query,
+auto newest_of_site(soci::session& sql, const std::string& query,
                     const std::string& site_id, std::size_t limit,
                     bool& has_more) {
   const auto fetch = static_cast<long long>(limit) + 1;
@@ -128,30 +128,6 @@ void touch_site(soci::session& sql, const std::string& site_id,
     throw not_found(no_site(site_id));
 }
 
-// The several SELECTs of view() as of one moment, so that the revision it
-// reports describes exactly the content returned (the cache keeps the
-// rendering of the higher revision). Nothing to commit: ends by rollback.
-class read_snapshot {
-public:
-  explicit read_snapshot(soci::session& sql) : sql_(sql) {
-    sql_ << dialect::begin_read_sql(backend_of(sql_));
-  }
-
-  ~read_snapshot() {
-    try {
-      sql_.rollback();
-    } catch (...) {
-      // A lost connection ends the transaction anyway.
-    }
-  }
-
-  read_snapshot(const read_snapshot&) = delete;
-  read_snapshot& operator=(const read_snapshot&) = delete;
-
-private:
-  soci::session& sql_;
-};
-
 } // namespace
 
 site_repository::site_repository(soci::session& sql) : sql_(sql) {
@@ -164,7 +140,7 @@ site_record site_repository::create(const site_record& site,
   require_text(site.name, "name");
   if (site.has_site_type)
     require_text(site.site_type, "site_type");
-  require_new_version(first);
+  require_version_text(first);
   if (!is_canonical_uuid(site.session_id))
     throw not_found(no_session(site.session_id));
   site_record stored = site;
@@ -208,7 +184,7 @@ site_repository::add_versions(const std::string& site_id,
   if (batch.empty())
     throw std::invalid_argument("no versions to add to site " + site_id);
   for (const auto& v : batch)
-    require_new_version(v);
+    require_version_text(v);
   if (!is_canonical_uuid(site_id))
     throw not_found(no_site(site_id));
   const auto now = now_timestamp();
@@ -278,6 +254,8 @@ site_repository::view(const std::string& site_id, std::size_t max_versions,
   require_limit(max_deployments, 0, "deployments");
   if (!is_canonical_uuid(site_id))
     return std::nullopt;
+  // One moment for all the SELECTs, so that the revision reported describes
+  // exactly the content returned (the cache keeps the higher revision's).
   read_snapshot snapshot{sql_};
   auto site = find_site(sql_, site_id);
   if (!site)
@@ -293,11 +271,12 @@ site_repository::view(const std::string& site_id, std::size_t max_versions,
   auto versions = versions_below(sql_, site_id, max_versions, 0);
   v.versions = std::move(versions.items);
   v.versions_truncated = versions.has_more;
-  v.audits = newest_of_site<audit_rows>(sql_, select_audits_sql, site_id,
-                                        max_audits, v.audits_truncated);
+  v.audits = newest_of_site<audit_rows>(
+    sql_, std::string{select_audits_sql} + newest_audits_of_site_sql, site_id,
+    max_audits, v.audits_truncated);
   v.deployments = newest_of_site<deployment_rows>(
-    sql_, select_deployments_sql, site_id, max_deployments,
-    v.deployments_truncated);
+    sql_, std::string{select_deployments_sql} + newest_deployments_of_site_sql,
+    site_id, max_deployments, v.deployments_truncated);
   return v;
 }
 

@@ -38,17 +38,23 @@ constexpr const char* and_below_version_sql = " AND version < :before_version";
 constexpr const char* version_page_order_sql =
   " ORDER BY version DESC LIMIT :limit";
 
-// Newest first; the id breaks ties of created_at, so that the order is the
-// same on every read.
+// Audits and deployments, in the column order audit_rows and
+// deployment_rows expect.
 constexpr const char* select_audits_sql = R"sql(
 SELECT audit_id, site_id, version, score, results, created_at
-FROM audits WHERE site_id = :site_id
-ORDER BY created_at DESC, audit_id DESC LIMIT :limit)sql";
-
+FROM audits)sql";
 constexpr const char* select_deployments_sql = R"sql(
 SELECT deployment_id, site_id, version, status, url, provider, details,
        created_at
-FROM deployments WHERE site_id = :site_id
+FROM deployments)sql";
+
+// A site's newest; the id breaks ties of created_at, so that the order is
+// the same on every read.
+constexpr const char* newest_audits_of_site_sql = R"sql(
+ WHERE site_id = :site_id
+ORDER BY created_at DESC, audit_id DESC LIMIT :limit)sql";
+constexpr const char* newest_deployments_of_site_sql = R"sql(
+ WHERE site_id = :site_id
 ORDER BY created_at DESC, deployment_id DESC LIMIT :limit)sql";
 
 constexpr const char* session_exists_sql =

@@ -1,9 +1,14 @@
 #pragma once
 
-// A write transaction that is correct on both backends: SQLite needs
+// Transactions that are correct on both backends.
+//
+// A write transaction: SQLite needs
 // BEGIN IMMEDIATE so that two writers queue on the busy timeout instead of
 // failing with SQLITE_BUSY when a reader upgrades; PostgreSQL uses BEGIN.
 // Rolls back in the destructor unless committed.
+//
+// A read snapshot: several SELECTs that see one moment (see
+// dialect::begin_read_sql). Nothing to commit: it ends by rollback.
 
 namespace soci {
 class session;
@@ -23,6 +28,17 @@ public:
 private:
   soci::session& sql_;
   bool done_ = false;
+};
+
+class read_snapshot {
+public:
+  explicit read_snapshot(soci::session& sql);
+  ~read_snapshot();
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+
+private:
+  soci::session& sql_;
 };
 
 } // namespace memoryd::storage

@@ -1,0 +1,109 @@
+#include "actors/backup_body.hpp"
+
+#include <boost/json.hpp>
+
+#include "actors/archive_codec.hpp"
+#include "actors/errors.hpp"
+#include "actors/json_body.hpp"
+#include "codec/base64.hpp"
+#include "codec/gzip.hpp"
+
+namespace memoryd {
+
+namespace {
+
+namespace json = boost::json;
+
+[[noreturn]] void invalid(const std::string& message) {
+  throw request_error(error_type::validation, message);
+}
+
+/// The document in base64(gzip(...)), parsed while it is inflated.
+json::value inflate_document(std::string_view base64, const import_limits& limits) {
+  std::string gzip;
+  try {
+    gzip = codec::base64_decode(base64);
+  } catch (const codec::codec_error& e) {
+    invalid(std::string{"data is not valid base64: "} + e.what());
+  }
+  json::parse_options options;
+  options.max_depth = limits.max_json_depth + archive_nesting;
+  json::stream_parser parser{{}, options};
+  json::error_code ec;
+  auto check = [&] {
+    if (ec == json::error::too_deep)
+      invalid("the export document is nested deeper than "
+              + std::to_string(options.max_depth) + " levels");
+    if (ec)
+      invalid("the export document is not valid JSON: " + ec.message());
+  };
+  try {
+    codec::gunzip_each(gzip, limits.max_document_bytes,
+                       [&](std::string_view piece) {
+                         parser.write(piece.data(), piece.size(), ec);
+                         check();
+                       });
+  } catch (const codec::too_large&) {
+    throw request_error(error_type::payload_too_large,
+                        "the inflated export document passes MAX_IMPORT_BYTES ("
+                          + std::to_string(limits.max_document_bytes)
+                          + " bytes)");
+  } catch (const codec::codec_error& e) {
+    invalid(std::string{"data is not a valid gzip stream: "} + e.what());
+  }
+  parser.finish(ec);
+  check();
+  return parser.release();
+}
+
+} // namespace
+
+std::string render_export_body(const storage::session_archive& archive,
+                               bool compress, std::string_view exported_at) {
+  std::string body = "{\"session_id\":\"" + archive.session.session_id
+                     + "\",\"format\":\"" + std::string{archive_format}
+                     + "\",\"format_version\":"
+                     + std::to_string(archive_format_version)
+                     + ",\"compressed\":" + (compress ? "true" : "false")
+                     + ",\"data\":";
+  if (!compress) {
+    render_archive(archive, exported_at,
+                   [&](std::string_view piece) { body += piece; });
+    return body + "}";
+  }
+  std::string gzip;
+  codec::gzip_writer writer{[&](std::string_view piece) { gzip += piece; }};
+  render_archive(archive, exported_at,
+                 [&](std::string_view piece) { writer.write(piece); });
+  writer.finish();
+  body.reserve(body.size() + codec::base64_encoded_size(gzip.size()) + 3);
+  body += '"';
+  body += codec::base64_encode(gzip);
+  return body + "\"}";
+}
+
+storage::session_archive read_import_body(std::string_view body,
+                                          const import_limits& limits) {
+  // The uncompressed document sits one level below the body.
+  auto request = parse_json_body(body, limits.max_json_depth + archive_nesting + 1);
+  const auto& obj = require_object(request);
+  reject_unknown_fields(obj, {"data", "compressed"});
+  auto* data = obj.if_contains("data");
+  if (data == nullptr)
+    invalid("data is required");
+  bool compressed = data->is_string();
+  if (auto* flag = obj.if_contains("compressed")) {
+    if (!flag->is_bool())
+      invalid("compressed must be true or false");
+    compressed = flag->get_bool();
+  }
+  if (compressed != data->is_string())
+    invalid(compressed ? "data must be a base64 string when compressed is true"
+                       : "data must be the export document (an object) when "
+                         "compressed is false");
+  if (!compressed)
+    return decode_archive(*data);
+  return decode_archive(inflate_document(data->get_string(), limits));
+}
+
+} // namespace memoryd

@@ -1,0 +1,267 @@
+#include "storage/archive_repository.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string_view>
+#include <unordered_map>
+
+#include <soci/soci.h>
+
+#include "storage/database.hpp"
+#include "storage/dialect.hpp"
+#include "storage/errors.hpp"
+#include "storage/session_repository.hpp"
+#include "storage/site_checks.hpp"
+#include "storage/site_fetch.hpp"
+#include "storage/site_sql.hpp"
+#include "storage/statement.hpp"
+#include "storage/transaction.hpp"
+#include "storage/uuid.hpp"
+
+namespace memoryd::storage {
+namespace {
+
+using namespace site_fetch;
+using namespace site_sql;
+using namespace site_checks;
+
+// -- SQL ---------------------------------------------------------------------
+
+// The rows below all sites of one session, each kind in one query rather
+// than one per site, grouped by site and in the order of the export.
+constexpr const char* of_sessions_sites_sql = R"sql(
+ WHERE site_id IN (SELECT site_id FROM sites WHERE session_id = :session_id))sql";
+constexpr const char* sites_in_order_sql = " ORDER BY created_at, site_id";
+constexpr const char* versions_in_order_sql = " ORDER BY site_id, version";
+constexpr const char* audits_in_order_sql =
+  " ORDER BY site_id, created_at, audit_id";
+constexpr const char* deployments_in_order_sql =
+  " ORDER BY site_id, created_at, deployment_id";
+
+// A site and a version as they were, where site_repository writes new ones.
+constexpr const char* insert_archived_site_sql = R"sql(
+INSERT INTO sites
+    (site_id, session_id, name, site_type, latest_version, revision,
+     created_at, updated_at)
+VALUES
+    (:site_id, :session_id, :name, :site_type, :latest_version, :revision,
+     :created_at, :updated_at)
+ON CONFLICT (site_id) DO NOTHING
+RETURNING revision)sql";
+
+constexpr const char* insert_archived_version_sql = R"sql(
+INSERT INTO site_versions
+    (site_id, version, code, code_size, code_sha256, requirements, changes,
+     audit_score, created_at)
+VALUES
+    (:site_id, :version, :code, :code_size, :code_sha256, :requirements,
+     :changes, :audit_score, :created_at)
+ON CONFLICT (site_id, version) DO NOTHING
+RETURNING version)sql";
+
+// Rows of 50 KB of code each: a batch of them is a few MB.
+constexpr std::size_t version_batch = 64;
+constexpr std::size_t row_batch = 256;
+
+// -- reading -----------------------------------------------------------------
+
+// Every row of `select` + `where` + `order` below the session's sites.
+template <class Rows>
+auto below_sites(soci::session& sql, Rows rows, const char* select,
+                 const char* order, const std::string& session_id,
+                 std::size_t batch) {
+  soci::statement st{sql};
+  st.exchange(soci::use(session_id, "session_id"));
+  return fetch_all(rows, st,
+                   std::string{select} + of_sessions_sites_sql + order, batch);
+}
+
+std::vector<site_archive> read_sites(soci::session& sql,
+                                     const std::string& session_id) {
+  site_rows sites;
+  soci::statement st{sql};
+  st.exchange(soci::use(session_id, "session_id"));
+  std::vector<site_archive> out;
+  std::unordered_map<std::string, std::size_t> index;
+  for (auto& site : fetch_all(sites, st,
+                              std::string{select_sites_sql}
+                                + sites_of_session_sql + sites_in_order_sql,
+                              row_batch)) {
+    index.emplace(site.site_id, out.size());
+    out.push_back({std::move(site), {}, {}, {}});
+  }
+  if (out.empty())
+    return out;
+  // In one snapshot, every row below belongs to one of these sites.
+  auto owner = [&](const std::string& site_id) -> site_archive& {
+    return out.at(index.at(site_id));
+  };
+  const auto versions_sql =
+    std::string{select_versions_sql} + and_code_sql + " FROM site_versions";
+  for (auto& v : below_sites(sql, version_rows{true}, versions_sql.c_str(),
+                             versions_in_order_sql, session_id, version_batch))
+    owner(v.site_id).versions.push_back(std::move(v));
+  for (auto& a : below_sites(sql, audit_rows{}, select_audits_sql,
+                             audits_in_order_sql, session_id, row_batch))
+    owner(a.site_id).audits.push_back(std::move(a));
+  for (auto& d : below_sites(sql, deployment_rows{}, select_deployments_sql,
+                             deployments_in_order_sql, session_id, row_batch))
+    owner(d.site_id).deployments.push_back(std::move(d));
+  return out;
+}
+
+// -- writing -----------------------------------------------------------------
+
+// Rows that each expect a RETURNING row back: none means the id was taken.
+void require_inserted(soci::session& sql, const std::string& what) {
+  if (!sql.got_data())
+    throw conflict(what + " already exists");
+}
+
+void write_site(soci::session& sql, const site_record& s, int64_t latest) {
+  require_uuid(s.site_id, "site id");
+  require_text(s.name, "name");
+  if (s.has_site_type)
+    require_text(s.site_type, "site_type");
+  const auto created_at = dialect::timestamp_to_db(s.created_at, "created_at");
+  const auto updated_at = dialect::timestamp_to_db(s.updated_at, "updated_at");
+  nullable site_type{s.has_site_type};
+  long long revision = 0;
+  sql << insert_archived_site_sql, soci::use(s.site_id, "site_id"),
+    soci::use(s.session_id, "session_id"), soci::use(s.name, "name"),
+    soci::use(s.site_type, site_type.flag, "site_type"),
+    soci::use(latest, "latest_version"), soci::use(s.revision, "revision"),
+    soci::use(created_at, "created_at"), soci::use(updated_at, "updated_at"),
+    soci::into(revision);
+  require_inserted(sql, "site " + s.site_id);
+}
+
+void write_version(soci::session& sql, const std::string& site_id,
+                   const version_record& v) {
+  require_version_text(v);
+  const auto created_at =
+    dialect::timestamp_to_db(v.created_at, "version created_at");
+  nullable requirements{v.has_requirements};
+  nullable changes{v.has_changes};
+  nullable audit_score{v.has_audit_score};
+  long long inserted = 0;
+  sql << insert_archived_version_sql, soci::use(site_id, "site_id"),
+    soci::use(v.version, "version"), soci::use(v.code, "code"),
+    soci::use(v.code_size, "code_size"),
+    soci::use(v.code_sha256, "code_sha256"),
+    soci::use(v.requirements_json, requirements.flag, "requirements"),
+    soci::use(v.changes, changes.flag, "changes"),
+    soci::use(v.audit_score, audit_score.flag, "audit_score"),
+    soci::use(created_at, "created_at"), soci::into(inserted);
+  require_inserted(sql, "version " + std::to_string(v.version) + " of site "
+                          + site_id);
+}
+
+void write_audit(soci::session& sql, const std::string& site_id,
+                 const audit_record& a) {
+  require_uuid(a.audit_id, "audit id");
+  if (a.has_results)
+    require_json_text(a.results_json, "results");
+  const auto created_at =
+    dialect::timestamp_to_db(a.created_at, "audit created_at");
+  nullable results{a.has_results};
+  long long version = 0;
+  sql << insert_audit_sql, soci::use(a.audit_id, "audit_id"),
+    soci::use(site_id, "site_id"), soci::use(a.version, "version"),
+    soci::use(a.score, "score"),
+    soci::use(a.results_json, results.flag, "results"),
+    soci::use(created_at, "created_at"), soci::into(version);
+  require_inserted(sql, "audit " + a.audit_id);
+}
+
+void write_deployment(soci::session& sql, const std::string& site_id,
+                      const deployment_record& d) {
+  require_uuid(d.deployment_id, "deployment id");
+  if (d.has_url)
+    require_text(d.url, "url");
+  if (d.has_provider)
+    require_text(d.provider, "provider");
+  if (d.has_details)
+    require_json_text(d.details_json, "details");
+  const auto created_at =
+    dialect::timestamp_to_db(d.created_at, "deployment created_at");
+  nullable url{d.has_url};
+  nullable provider{d.has_provider};
+  nullable details{d.has_details};
+  long long version = 0;
+  sql << insert_deployment_sql,
+    soci::use(d.deployment_id, "deployment_id"), soci::use(site_id, "site_id"),
+    soci::use(d.version, "version"), soci::use(d.status, "status"),
+    soci::use(d.url, url.flag, "url"),
+    soci::use(d.provider, provider.flag, "provider"),
+    soci::use(d.details_json, details.flag, "details"),
+    soci::use(created_at, "created_at"), soci::into(version);
+  require_inserted(sql, "deployment " + d.deployment_id);
+}
+
+void write_site_archive(soci::session& sql, const std::string& session_id,
+                        const site_archive& s) {
+  if (s.versions.empty())
+    throw std::invalid_argument("site " + s.site.site_id + " has no version");
+  // The history stays gapless: exactly 1..n, which also makes n the latest.
+  for (std::size_t i = 0; i < s.versions.size(); ++i)
+    if (s.versions[i].version != static_cast<int64_t>(i) + 1)
+      throw std::invalid_argument("the versions of site " + s.site.site_id
+                                  + " are not numbered 1, 2, 3, ... in order");
+  site_record site = s.site;
+  site.session_id = session_id;
+  write_site(sql, site, static_cast<int64_t>(s.versions.size()));
+  for (const auto& v : s.versions)
+    write_version(sql, site.site_id, v);
+  for (const auto& a : s.audits)
+    write_audit(sql, site.site_id, a);
+  for (const auto& d : s.deployments)
+    write_deployment(sql, site.site_id, d);
+}
+
+} // namespace
+
+archive_repository::archive_repository(soci::session& sql) : sql_(sql) {
+  // nop
+}
+
+std::optional<session_archive>
+archive_repository::read(const std::string& session_id, bool include_sites) {
+  if (!is_canonical_uuid(session_id))
+    return std::nullopt;
+  read_snapshot snapshot{sql_};
+  auto session = session_repository{sql_}.find(session_id);
+  if (!session)
+    return std::nullopt;
+  session_archive out;
+  out.session = std::move(*session);
+  out.has_sites = include_sites;
+  if (include_sites)
+    out.sites = read_sites(sql_, session_id);
+  return out;
+}
+
+void archive_repository::write(const session_archive& archive,
+                               std::chrono::system_clock::time_point commit_by) {
+  write_transaction tx{sql_};
+  try {
+    session_repository{sql_}.insert(archive.session);
+    for (const auto& site : archive.sites)
+      write_site_archive(sql_, archive.session.session_id, site);
+  } catch (const soci::soci_error& e) {
+    // Not worth a retry, and not the database's fault: the archive itself
+    // breaks a rule (its message would quote whole rows of code).
+    if (dialect::classify(sql_, e) != dialect::failure::constraint_violation)
+      throw;
+    std::string_view what = e.what();
+    throw std::invalid_argument(
+      "the document breaks a rule of the database: "
+      + std::string{what.substr(0, what.find('\n'))}.substr(0, 200));
+  }
+  if (std::chrono::system_clock::now() > commit_by)
+    throw deadline_passed("the import did not finish within the request's "
+                          "deadline; nothing was written");
+  tx.commit();
+}
+
+} // namespace memoryd::storage
