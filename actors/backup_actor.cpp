@@ -23,12 +23,13 @@ errc errc_of(error_type type) {
 
 /// Everything gets a new id, so that an import never touches existing data
 /// (and the same backup can be imported twice). The session starts its
-/// life now: retention counts from the import, not from the original.
+/// life now: retention counts from the import, not from the original. Its
+/// revision is the document's, so that a re-export matches the original's
+/// but for ids and timestamps.
 void give_new_identity(storage::session_archive& archive) {
   auto& session = archive.session;
   session.session_id = new_uuid();
   session.tenant.clear();
-  session.revision = 1;
   session.created_at = session.updated_at = storage::now_timestamp();
   for (auto& s : archive.sites) {
     s.site.site_id = new_uuid();

@@ -1,5 +1,7 @@
 #include "actors/backup_body.hpp"
 
+#include <new>
+
 #include <boost/json.hpp>
 
 #include "actors/archive_codec.hpp"
@@ -18,7 +20,51 @@ namespace json = boost::json;
   throw request_error(error_type::validation, message);
 }
 
-/// The document in base64(gzip(...)), parsed while it is inflated.
+/// What capped_resource throws: the document needs more memory than the
+/// limit allows.
+struct over_the_cap {};
+
+/// Heap memory up to a cap in all, for the parsed document and the
+/// parser's scratch space: whatever the document's shape (one endless
+/// string grows the parser's buffer by doubling), parsing it costs at most
+/// the cap. For one parser on one thread.
+class capped_resource final : public json::memory_resource {
+public:
+  explicit capped_resource(std::size_t cap) : cap_(cap) {
+    // nop
+  }
+
+private:
+  void* do_allocate(std::size_t n, std::size_t align) override {
+    if (n > cap_ - used_)
+      throw over_the_cap{};
+    void* p = ::operator new(n, std::align_val_t{align});
+    used_ += n;
+    return p;
+  }
+
+  void do_deallocate(void* p, std::size_t n, std::size_t align) override {
+    ::operator delete(p, n, std::align_val_t{align});
+    used_ -= n;
+  }
+
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+
+  std::size_t cap_;
+  std::size_t used_ = 0;
+};
+
+[[noreturn]] void too_large(const import_limits& limits) {
+  throw request_error(error_type::payload_too_large,
+                      "the export document passes MAX_IMPORT_BYTES ("
+                        + std::to_string(limits.max_document_bytes)
+                        + " bytes) inflated or parsed");
+}
+
+/// The document in base64(gzip(...)), parsed while it is inflated. Both the
+/// inflated bytes and the parser's memory are bounded by the limit.
 json::value inflate_document(std::string_view base64, const import_limits& limits) {
   std::string gzip;
   try {
@@ -28,7 +74,10 @@ json::value inflate_document(std::string_view base64, const import_limits& limit
   }
   json::parse_options options;
   options.max_depth = limits.max_json_depth + archive_nesting;
-  json::stream_parser parser{{}, options};
+  auto memory =
+    json::make_shared_resource<capped_resource>(limits.max_document_bytes);
+  json::stream_parser parser{memory, options};
+  parser.reset(memory);
   json::error_code ec;
   auto check = [&] {
     if (ec == json::error::too_deep)
@@ -44,16 +93,19 @@ json::value inflate_document(std::string_view base64, const import_limits& limit
                          check();
                        });
   } catch (const codec::too_large&) {
-    throw request_error(error_type::payload_too_large,
-                        "the inflated export document passes MAX_IMPORT_BYTES ("
-                          + std::to_string(limits.max_document_bytes)
-                          + " bytes)");
+    too_large(limits);
+  } catch (const over_the_cap&) {
+    too_large(limits);
   } catch (const codec::codec_error& e) {
     invalid(std::string{"data is not a valid gzip stream: "} + e.what());
   }
-  parser.finish(ec);
-  check();
-  return parser.release();
+  try {
+    parser.finish(ec);
+    check();
+    return parser.release();
+  } catch (const over_the_cap&) {
+    too_large(limits);
+  }
 }
 
 } // namespace

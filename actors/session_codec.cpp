@@ -112,6 +112,11 @@ storage::session_record decode_archived_session(const json::value& v) {
       invalid(std::string{"session "} + key + " is required");
   s.state_json = read_state(obj.at("state"));
   s.preferences_json = read_preferences(obj.at("preferences"));
+  if (auto* revision = obj.if_contains("revision")) {
+    if (!revision->is_int64() || revision->get_int64() < 1)
+      invalid("session revision must be a whole number from 1");
+    s.revision = revision->get_int64();
+  }
   return s;
 }
 

@@ -22,7 +22,7 @@ storage::session_record decode_session_create(const boost::json::value& body);
 storage::session_update decode_session_update(const boost::json::value& body);
 
 /// The session of an export document (the contract's session object): its
-/// user, state and preferences; id, revision and timestamps are the
+/// user, state, preferences and revision; id and timestamps are the
 /// exporter's and are not read back.
 storage::session_record decode_archived_session(const boost::json::value& v);
 

@@ -24,9 +24,8 @@ public:
   std::optional<session_archive> read(const std::string& session_id,
                                       bool include_sites);
 
-  /// Writes `archive` as it is (its ids, numbers, timestamps and site
-  /// revisions as given; the session at revision 1, as create() makes it)
-  /// in one transaction: all of it or, on any failure, nothing. Each site's
+  /// Writes `archive` as it is (its ids, numbers, timestamps and revisions
+  /// as given) in one transaction: all of it or, on any failure, nothing. Each site's
   /// versions must be numbered 1..n in order (std::invalid_argument).
   ///
   /// Each row is checked as site_repository checks it (lower-case UUIDs,

@@ -50,7 +50,8 @@ constexpr const char* insert_session_sql = R"sql(
 INSERT INTO sessions
     (session_id, tenant, user_id, state, revision, created_at, updated_at)
 VALUES
-    (:session_id, :tenant, :user_id, :state, 1, :created_at, :updated_at)
+    (:session_id, :tenant, :user_id, :state, :revision, :created_at,
+     :updated_at)
 ON CONFLICT (session_id) DO NOTHING
 RETURNING revision)sql";
 
@@ -163,6 +164,7 @@ session_repository::session_repository(soci::session& sql) : sql_(sql) {
 
 void session_repository::create(const session_record& s) {
   session_record stored = s;
+  stored.revision = 1;
   if (stored.created_at.empty())
     stored.created_at = now_timestamp();
   if (stored.updated_at.empty())
@@ -183,8 +185,9 @@ void session_repository::insert(const session_record& s) {
   sql_ << insert_session_sql, soci::use(s.session_id, "session_id"),
     soci::use(s.tenant, "tenant"),
     soci::use(s.user_id, user_id.flag, "user_id"),
-    soci::use(s.state_json, "state"), soci::use(created_at, "created_at"),
-    soci::use(updated_at, "updated_at"), soci::into(revision);
+    soci::use(s.state_json, "state"), soci::use(s.revision, "revision"),
+    soci::use(created_at, "created_at"), soci::use(updated_at, "updated_at"),
+    soci::into(revision);
   if (!sql_.got_data())
     throw conflict("session " + s.session_id + " already exists");
   sql_ << upsert_preferences_sql, soci::use(s.session_id, "session_id"),

@@ -24,7 +24,8 @@ public:
   void create(const session_record& s);
 
   /// create() inside the caller's transaction, for a write of which the
-  /// session is one part (an import). Timestamps must be set.
+  /// session is one part (an import), keeping s.revision. Timestamps must
+  /// be set.
   void insert(const session_record& s);
 
   std::optional<session_record> find(const std::string& session_id);

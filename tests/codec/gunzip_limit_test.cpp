@@ -54,4 +54,37 @@ BOOST_AUTO_TEST_CASE(a_gigabyte_bomb_stops_at_the_limit_in_bounded_memory) {
   BOOST_TEST(growth < 3 * limit);
 }
 
+// gunzip_each hands the same bytes over in pieces, under the same limit,
+// and lets what its sink throws through (the import's JSON parser stops it
+// that way at the first bad byte).
+BOOST_AUTO_TEST_CASE(gunzip_each_streams_the_content_in_bounded_pieces) {
+  const std::string data = test::mixed_text(1'000'003, 5);
+  const std::string compressed = gzip_compress(data);
+  std::string joined;
+  std::size_t pieces = 0;
+  gunzip_each(compressed, data.size(), [&](std::string_view piece) {
+    BOOST_TEST(piece.size() <= 64 * KiB);
+    joined += piece;
+    ++pieces;
+  });
+  BOOST_TEST((joined == data));
+  BOOST_TEST(pieces > 1u);
+
+  std::size_t seen = 0;
+  BOOST_CHECK_THROW(gunzip_each(compressed, data.size() - 1,
+                                [&](std::string_view piece) { seen += piece.size(); }),
+                    too_large);
+  BOOST_TEST(seen < data.size());
+
+  struct stop {};
+  std::size_t calls = 0;
+  BOOST_CHECK_THROW(gunzip_each(test::gigabyte_bomb(), std::size_t{1} << 40,
+                                [&](std::string_view) {
+                                  ++calls;
+                                  throw stop{};
+                                }),
+                    stop);
+  BOOST_TEST(calls == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
