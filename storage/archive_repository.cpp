@@ -13,6 +13,7 @@
 #include "storage/session_repository.hpp"
 #include "storage/site_checks.hpp"
 #include "storage/site_fetch.hpp"
+#include "storage/site_insert.hpp"
 #include "storage/site_sql.hpp"
 #include "storage/statement.hpp"
 #include "storage/transaction.hpp"
@@ -159,44 +160,17 @@ void write_version(soci::session& sql, const std::string& site_id,
 
 void write_audit(soci::session& sql, const std::string& site_id,
                  const audit_record& a) {
-  require_uuid(a.audit_id, "audit id");
-  if (a.has_results)
-    require_json_text(a.results_json, "results");
-  const auto created_at =
-    dialect::timestamp_to_db(a.created_at, "audit created_at");
-  nullable results{a.has_results};
-  long long version = 0;
-  sql << insert_audit_sql, soci::use(a.audit_id, "audit_id"),
-    soci::use(site_id, "site_id"), soci::use(a.version, "version"),
-    soci::use(a.score, "score"),
-    soci::use(a.results_json, results.flag, "results"),
-    soci::use(created_at, "created_at"), soci::into(version);
-  require_inserted(sql, "audit " + a.audit_id);
+  site_insert::require_audit(a);
+  site_insert::insert_audit(
+    sql, site_id, a, dialect::timestamp_to_db(a.created_at, "audit created_at"));
 }
 
 void write_deployment(soci::session& sql, const std::string& site_id,
                       const deployment_record& d) {
-  require_uuid(d.deployment_id, "deployment id");
-  if (d.has_url)
-    require_text(d.url, "url");
-  if (d.has_provider)
-    require_text(d.provider, "provider");
-  if (d.has_details)
-    require_json_text(d.details_json, "details");
-  const auto created_at =
-    dialect::timestamp_to_db(d.created_at, "deployment created_at");
-  nullable url{d.has_url};
-  nullable provider{d.has_provider};
-  nullable details{d.has_details};
-  long long version = 0;
-  sql << insert_deployment_sql,
-    soci::use(d.deployment_id, "deployment_id"), soci::use(site_id, "site_id"),
-    soci::use(d.version, "version"), soci::use(d.status, "status"),
-    soci::use(d.url, url.flag, "url"),
-    soci::use(d.provider, provider.flag, "provider"),
-    soci::use(d.details_json, details.flag, "details"),
-    soci::use(created_at, "created_at"), soci::into(version);
-  require_inserted(sql, "deployment " + d.deployment_id);
+  site_insert::require_deployment(d);
+  site_insert::insert_deployment(
+    sql, site_id, d,
+    dialect::timestamp_to_db(d.created_at, "deployment created_at"));
 }
 
 void write_site_archive(soci::session& sql, const std::string& session_id,

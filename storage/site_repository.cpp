@@ -12,6 +12,7 @@
 #include "storage/errors.hpp"
 #include "storage/site_checks.hpp"
 #include "storage/site_fetch.hpp"
+#include "storage/site_insert.hpp"
 #include "storage/site_sql.hpp"
 #include "storage/statement.hpp"
 #include "storage/timestamp.hpp"
@@ -340,19 +341,13 @@ site_repository::version(const std::string& site_id, int64_t n) {
 }
 
 audit_record site_repository::add_audit(const audit_record& a) {
-  require_uuid(a.audit_id, "audit id");
-  if (!(a.score >= 0 && a.score <= 100)) // also false for NaN
-    throw std::invalid_argument("score " + std::to_string(a.score)
-                                + " is not between 0 and 100");
-  if (a.has_results)
-    require_json_text(a.results_json, "results");
+  site_insert::require_audit(a);
   if (!is_canonical_uuid(a.site_id))
     throw not_found(no_site(a.site_id));
   audit_record stored = a;
   stored.created_at = timestamp_or(a.created_at, now_timestamp(), "created_at");
   if (!stored.has_results)
     stored.results_json.clear();
-  nullable results{a.has_results};
 
   write_transaction tx{sql_};
   touch_site(sql_, a.site_id, stored.created_at);
@@ -362,28 +357,13 @@ audit_record site_repository::add_audit(const audit_record& a) {
     soci::into(version);
   if (!sql_.got_data())
     throw not_found(no_version(a.site_id, a.version));
-  sql_ << insert_audit_sql, soci::use(a.audit_id, "audit_id"),
-    soci::use(a.site_id, "site_id"), soci::use(a.version, "version"),
-    soci::use(a.score, "score"),
-    soci::use(a.results_json, results.flag, "results"),
-    soci::use(stored.created_at, "created_at"), soci::into(version);
-  if (!sql_.got_data())
-    throw conflict("audit " + a.audit_id + " already exists");
+  site_insert::insert_audit(sql_, a.site_id, a, stored.created_at);
   tx.commit();
   return stored;
 }
 
 deployment_record site_repository::add_deployment(const deployment_record& d) {
-  require_uuid(d.deployment_id, "deployment id");
-  if (d.status != "pending" && d.status != "succeeded" && d.status != "failed")
-    throw std::invalid_argument("deployment status \"" + d.status
-                                + "\" is not pending, succeeded or failed");
-  if (d.has_url)
-    require_text(d.url, "url");
-  if (d.has_provider)
-    require_text(d.provider, "provider");
-  if (d.has_details)
-    require_json_text(d.details_json, "details");
+  site_insert::require_deployment(d);
   if (!is_canonical_uuid(d.site_id))
     throw not_found(no_site(d.site_id));
   deployment_record stored = d;
@@ -394,9 +374,6 @@ deployment_record site_repository::add_deployment(const deployment_record& d) {
     stored.provider.clear();
   if (!stored.has_details)
     stored.details_json.clear();
-  nullable url{d.has_url};
-  nullable provider{d.has_provider};
-  nullable details{d.has_details};
 
   write_transaction tx{sql_};
   touch_site(sql_, d.site_id, stored.created_at);
@@ -405,15 +382,7 @@ deployment_record site_repository::add_deployment(const deployment_record& d) {
     soci::use(d.version, "version"), soci::into(one);
   if (!sql_.got_data())
     throw not_found(no_version(d.site_id, d.version));
-  long long version = 0;
-  sql_ << insert_deployment_sql, soci::use(d.deployment_id, "deployment_id"),
-    soci::use(d.site_id, "site_id"), soci::use(d.version, "version"),
-    soci::use(d.status, "status"), soci::use(d.url, url.flag, "url"),
-    soci::use(d.provider, provider.flag, "provider"),
-    soci::use(d.details_json, details.flag, "details"),
-    soci::use(stored.created_at, "created_at"), soci::into(version);
-  if (!sql_.got_data())
-    throw conflict("deployment " + d.deployment_id + " already exists");
+  site_insert::insert_deployment(sql_, d.site_id, d, stored.created_at);
   tx.commit();
   return stored;
 }

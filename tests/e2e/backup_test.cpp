@@ -13,6 +13,7 @@
 #include "storage/database.hpp"
 #include "tests/e2e/api_client.hpp"
 #include "tests/e2e/backend.hpp"
+#include "tests/e2e/expect_error.hpp"
 
 namespace json = boost::json;
 using namespace memoryd;
@@ -22,12 +23,6 @@ namespace {
 
 api_client client() {
   return api_client{shared_daemon().port()};
-}
-
-void expect_error(const api_reply& r, unsigned status, const std::string& type,
-                  const std::string& what) {
-  BOOST_TEST(r.status == status, what << ": " << r.raw.body.substr(0, 300));
-  BOOST_TEST(r.error_type() == type, what);
 }
 
 // -- the database, read directly ---------------------------------------------

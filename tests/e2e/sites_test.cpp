@@ -7,6 +7,7 @@
 
 #include "tests/e2e/api_client.hpp"
 #include "tests/e2e/backend.hpp"
+#include "tests/e2e/expect_error.hpp"
 #include "tests/support/eventually.hpp"
 
 namespace json = boost::json;
@@ -47,12 +48,6 @@ struct site_fixture {
     site_path = "/api/sessions/sites/" + site_id;
   }
 };
-
-void expect_error(const api_reply& r, unsigned status, const std::string& type,
-                  const std::string& what) {
-  BOOST_TEST(r.status == status, what << ": " << r.raw.body);
-  BOOST_TEST(r.error_type() == type, what);
-}
 
 } // namespace
 
