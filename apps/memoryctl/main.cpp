@@ -2,58 +2,291 @@
 // its HTTP API.
 //
 //   memoryctl [--url http://127.0.0.1:8080] health
+//   memoryctl export SESSION_ID [-o FILE] [--no-sites] [--uncompressed]
+//   memoryctl import FILE
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <boost/program_options.hpp>
+#include <boost/system/system_error.hpp>
 
 #include "net/http_client.hpp"
 
 namespace {
 
+namespace json = boost::json;
 namespace po = boost::program_options;
 using memoryd::net::http_client;
+using memoryd::net::http_result;
 
 constexpr int exit_ok = 0;
-constexpr int exit_unhealthy = 1;
+constexpr int exit_refused = 1;  // also: health says not ready
 constexpr int exit_usage = 2;
 constexpr int exit_unreachable = 3;
+constexpr int exit_file = 4;
 
-const char* usage = R"(Usage: memoryctl [--url URL] COMMAND
+const char* usage = R"(Usage: memoryctl [OPTIONS] COMMAND [ARGS]
 
 Commands:
-  health    liveness (/healthz) and readiness (/readyz) of the daemon;
-            exits 0 when ready, 1 when not ready, 3 when unreachable
+  health              liveness (/healthz) and readiness (/readyz) of the
+                      daemon; exits 1 when not ready
+  export SESSION_ID   writes the session's export (the daemon's answer to
+                      POST /api/sessions/export) to stdout or to -o FILE
+  import FILE         restores an export made by `memoryctl export` (FILE
+                      may be - for stdin) as a new session, and prints its
+                      id and how many sites and versions it holds
 
 Options:
-  --url URL     the daemon's address (default: $MEMORYD_URL or
-                http://127.0.0.1:8080)
-  --help        this text
+  --url URL           the daemon's address (default: $MEMORYD_URL or
+                      http://127.0.0.1:8080)
+  --timeout SECONDS   how long to wait for the daemon (default: 10 for
+                      health, 300 for export and import)
+  -o, --output FILE   export: write to FILE (atomically: FILE.tmp, fsync,
+                      rename), not stdout
+  --no-sites          export: the session and its preferences only
+  --uncompressed      export: the document as JSON, not base64(gzip)
+  --help              this text
+
+Exit codes: 0 done, 1 the daemon refused (its error on stderr), 2 usage,
+3 daemon unreachable or timed out, 4 a local file could not be read or
+written, or is not an export.
 )";
 
+struct options {
+  std::string url;
+  std::vector<std::string> args;  // after the command
+  int timeout_seconds = 0;        // 0: the command's default
+  std::string output;
+  bool no_sites = false;
+  bool uncompressed = false;
+};
+
+/// Trouble with a local file; main() turns it into exit_file.
+struct file_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+/// Prints a refusal: the error envelope's type and message when the body is
+/// one, else the status and the start of the body. Returns exit_refused.
+int refused(const http_result& r) {
+  std::string type, message, request_id;
+  json::error_code ec;
+  auto body = json::parse(r.body, ec);
+  const auto* error = !ec && body.is_object() ? body.as_object().if_contains("error")
+                                              : nullptr;
+  if (error != nullptr && error->is_object()) {
+    const auto& e = error->as_object();
+    auto text = [&](std::string_view key) {
+      const auto* v = e.if_contains(key);
+      return v != nullptr && v->is_string() ? std::string{v->get_string()}
+                                            : std::string{};
+    };
+    std::cerr << "memoryctl: " << r.status << " " << text("type") << ": "
+              << text("message");
+    if (auto id = text("request_id"); !id.empty())
+      std::cerr << " (request " << id << ")";
+    std::cerr << "\n";
+  } else {
+    std::cerr << "memoryctl: the daemon answered " << r.status << ": "
+              << r.body.substr(0, 200) << "\n";
+  }
+  return exit_refused;
+}
+
+/// Writes `data` to fd; throws file_error naming `path`.
+void write_all(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    auto n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      throw file_error("cannot write " + path + ": " + errno_text());
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+/// Replaces `path` with `data` or leaves it as it was: writes path.tmp,
+/// fsyncs it, renames it over `path` and fsyncs the directory.
+void write_file_atomically(const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0)
+    throw file_error("cannot create " + tmp + ": " + errno_text());
+  try {
+    write_all(fd, data, tmp);
+    if (::fsync(fd) != 0)
+      throw file_error("cannot fsync " + tmp + ": " + errno_text());
+    int rc = ::close(fd);
+    fd = -1;
+    if (rc != 0)
+      throw file_error("cannot write " + tmp + ": " + errno_text());
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw file_error("cannot rename " + tmp + " to " + path + ": "
+                       + errno_text());
+  } catch (...) {
+    if (fd >= 0)
+      ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  // The rename itself must survive a crash too.
+  auto dir = std::filesystem::path{path}.parent_path();
+  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::string read_file(const std::string& path) {
+  if (path == "-")
+    return {std::istreambuf_iterator<char>{std::cin}, {}};
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    throw file_error("cannot read " + path + ": " + errno_text());
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  if (in.bad())
+    throw file_error("cannot read " + path + ": " + errno_text());
+  return text;
+}
+
+/// The JSON text of an export (the daemon's 200 body, as a file holds it),
+/// parsed and checked to be one; throws file_error naming `what`.
+json::object parse_export(std::string_view text, const std::string& what) {
+  json::parse_options opts;
+  opts.max_depth = 4096;  // the daemon enforces its own limit
+  json::error_code ec;
+  auto value = json::parse(text, ec, {}, opts);
+  if (ec)
+    throw file_error(what + " is not JSON: " + ec.message());
+  auto* obj = value.if_object();
+  const json::value* format = obj != nullptr ? obj->if_contains("format") : nullptr;
+  if (format == nullptr || !format->is_string()
+      || format->get_string() != "memoryd-session" || !obj->contains("data"))
+    throw file_error(what + " is not a memoryd session export (no \"format\": "
+                            "\"memoryd-session\" with \"data\")");
+  return std::move(*obj);
+}
+
 /// Prints both probes; readiness decides the exit code.
-int health(http_client& client) {
+int health(http_client& client, const options&) {
   auto live = client.get("/healthz");
   auto ready = client.get("/readyz");
   std::cout << "healthz: " << live.status << " " << live.body << "\n"
             << "readyz:  " << ready.status << " " << ready.body << "\n";
-  return live.status == 200 && ready.status == 200 ? exit_ok : exit_unhealthy;
+  return live.status == 200 && ready.status == 200 ? exit_ok : exit_refused;
+}
+
+/// POST /api/sessions/export; the answer, byte for byte, to stdout or -o.
+int export_session(http_client& client, const options& opt) {
+  json::object request{{"session_id", opt.args.at(0)},
+                       {"include_sites", !opt.no_sites},
+                       {"compress", !opt.uncompressed}};
+  auto r = client.request("POST", "/api/sessions/export", json::serialize(request));
+  if (r.status != 200)
+    return refused(r);
+  try {
+    parse_export(r.body, "the daemon's answer");
+  } catch (const file_error& e) {
+    std::cerr << "memoryctl: " << e.what() << "; nothing written\n";
+    return exit_refused;
+  }
+  if (opt.output.empty() || opt.output == "-") {
+    std::cout << r.body << std::flush;
+    if (!std::cout)
+      throw file_error("cannot write to stdout");
+    return exit_ok;
+  }
+  write_file_atomically(opt.output, r.body);
+  std::cerr << "exported session " << opt.args[0] << " to " << opt.output
+            << " (" << r.body.size() << " bytes)\n";
+  return exit_ok;
+}
+
+/// POST /api/sessions/import with the data of an export file.
+int import_session(http_client& client, const options& opt) {
+  const auto& path = opt.args.at(0);
+  auto file = parse_export(read_file(path), path == "-" ? "stdin" : path);
+  json::object request;
+  auto& data = request["data"] = std::move(file["data"]);
+  const auto* compressed = file.if_contains("compressed");
+  request["compressed"] = compressed != nullptr && compressed->is_bool()
+                            ? compressed->get_bool()
+                            : data.is_string();
+  file.clear();
+  auto r = client.request("POST", "/api/sessions/import", json::serialize(request));
+  if (r.status != 201)
+    return refused(r);
+  json::error_code ec;
+  auto body = json::parse(r.body, ec);
+  const auto* answer = !ec ? body.if_object() : nullptr;
+  if (answer == nullptr || !answer->contains("session_id")) {
+    std::cerr << "memoryctl: the daemon answered 201 with an unexpected body: "
+              << r.body.substr(0, 200) << "\n";
+    return exit_refused;
+  }
+  auto text = [&](std::string_view key) {
+    const auto* v = answer->if_contains(key);
+    return v == nullptr ? std::string{"?"}
+           : v->is_string() ? std::string{v->get_string()}
+                            : json::serialize(*v);
+  };
+  std::cout << "imported session " << text("session_id") << ": "
+            << text("sites") << " sites, " << text("versions") << " versions\n";
+  return exit_ok;
+}
+
+struct command {
+  std::string_view name;
+  int (*run)(http_client&, const options&);
+  std::size_t arguments;
+  int default_timeout_seconds;
+};
+
+constexpr command commands[] = {
+  {"health", health, 0, 10},
+  {"export", export_session, 1, 300},
+  {"import", import_session, 1, 300},
+};
+
+int usage_error(const std::string& message) {
+  std::cerr << "memoryctl: " << message << "\n" << usage;
+  return exit_usage;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string url = std::getenv("MEMORYD_URL") ? std::getenv("MEMORYD_URL")
-                                               : "http://127.0.0.1:8080";
-  std::string command;
+  options opt;
+  opt.url = std::getenv("MEMORYD_URL") ? std::getenv("MEMORYD_URL")
+                                       : "http://127.0.0.1:8080";
+  std::string name;
   po::options_description desc;
-  desc.add_options()("url", po::value(&url))("help", "")(
-    "command", po::value(&command));
+  desc.add_options()("url", po::value(&opt.url))(
+    "timeout", po::value(&opt.timeout_seconds))(
+    "output,o", po::value(&opt.output))("no-sites", po::bool_switch(&opt.no_sites))(
+    "uncompressed", po::bool_switch(&opt.uncompressed))("help", "")(
+    "command", po::value(&name))("args", po::value(&opt.args));
   po::positional_options_description positional;
-  positional.add("command", 1);
+  positional.add("command", 1).add("args", -1);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv)
@@ -63,29 +296,48 @@ int main(int argc, char** argv) {
               vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "memoryctl: " << e.what() << "\n" << usage;
-    return exit_usage;
+    return usage_error(e.what());
   }
   if (vm.count("help")) {
     std::cout << usage;
     return exit_ok;
   }
-  if (command != "health") {
-    std::cerr << (command.empty() ? "memoryctl: no command given\n"
-                                  : "memoryctl: unknown command " + command + "\n")
-              << usage;
-    return exit_usage;
+  if (name.empty())
+    return usage_error("no command given");
+  const command* cmd = nullptr;
+  for (const auto& c : commands)
+    if (c.name == name)
+      cmd = &c;
+  if (cmd == nullptr)
+    return usage_error("unknown command " + name);
+  if (opt.args.size() != cmd->arguments)
+    return usage_error(name + " takes " + std::to_string(cmd->arguments)
+                       + " argument" + (cmd->arguments == 1 ? "" : "s")
+                       + ", got " + std::to_string(opt.args.size()));
+  if (name != "export" && (!opt.output.empty() || opt.no_sites || opt.uncompressed))
+    return usage_error("-o, --no-sites and --uncompressed are for export");
+  if (vm.count("timeout") && opt.timeout_seconds <= 0)
+    return usage_error("--timeout must be a positive number of seconds");
+  const int timeout =
+    opt.timeout_seconds > 0 ? opt.timeout_seconds : cmd->default_timeout_seconds;
+  std::pair<std::string, uint16_t> endpoint;
+  try {
+    endpoint = memoryd::net::parse_endpoint(opt.url);
+  } catch (const std::invalid_argument& e) {
+    return usage_error(std::string{"--url: "} + e.what());
   }
   try {
-    auto [host, port] = memoryd::net::parse_endpoint(url);
-    http_client client{host, port, std::chrono::seconds{10}};
-    return health(client);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "memoryctl: --url: " << e.what() << "\n";
-    return exit_usage;
+    http_client client{endpoint.first, endpoint.second, std::chrono::seconds{timeout}};
+    return cmd->run(client, opt);
+  } catch (const file_error& e) {
+    std::cerr << "memoryctl: " << e.what() << "\n";
+    return exit_file;
   } catch (const std::exception& e) {
-    std::cerr << "memoryctl: cannot reach memoryd at " << url << ": " << e.what()
-              << "\n";
+    // Beast's errors say where in Boost they were thrown; the code suffices.
+    const auto* sys = dynamic_cast<const boost::system::system_error*>(&e);
+    std::cerr << "memoryctl: cannot reach memoryd at " << opt.url
+              << " (or no answer within " << timeout << " s): "
+              << (sys != nullptr ? sys->code().message() : e.what()) << "\n";
     return exit_unreachable;
   }
 }

@@ -1,0 +1,221 @@
+// memoryctl export and import: the real binary against the test daemon, as
+// an operator runs it from a shell (the API itself: backup_test.cpp).
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/e2e/api_client.hpp"
+#include "tests/e2e/backend.hpp"
+#include "tests/support/test_env.hpp"
+
+extern char** environ;
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using namespace memoryd::test;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+struct run_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs memoryctl with `args` (after --url of the shared daemon, unless
+/// `url` is given), its stdout and stderr in files.
+run_result memoryctl(std::vector<std::string> args, std::string url = {}) {
+  if (url.empty())
+    url = "http://127.0.0.1:" + std::to_string(shared_daemon().port());
+  args.insert(args.begin(), {MEMORYCTL_BINARY, "--url", url});
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  auto dir = make_temp_dir("memoryctl_run");
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, (dir / "out").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&files, STDERR_FILENO, (dir / "err").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&files);
+  BOOST_REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  run_result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_text(dir / "out");
+  r.err = read_text(dir / "err");
+  fs::remove_all(dir);
+  return r;
+}
+
+/// What an import must keep of a session: everything but IDs and times.
+json::object essence(api_client& c, const std::string& session_id) {
+  auto session = c.get("/api/sessions/" + session_id);
+  BOOST_REQUIRE_MESSAGE(session.status == 200, session.raw.body);
+  auto list = c.get("/api/sessions/" + session_id + "/sites?limit=100");
+  BOOST_REQUIRE_MESSAGE(list.status == 200, list.raw.body);
+  json::array sites;
+  for (const auto& item : list.object().at("items").as_array()) {
+    auto site = c.get("/api/sessions/sites/"
+                      + std::string{item.at("site_id").as_string()});
+    BOOST_REQUIRE_MESSAGE(site.status == 200, site.raw.body);
+    const auto& s = site.object();
+    json::array versions, audits, deployments;
+    for (const auto& v : s.at("versions").as_array())
+      versions.push_back({v.at("version"), v.at("code_sha256"), v.at("changes"),
+                          v.at("audit_score")});
+    for (const auto& a : s.at("audits").as_array())
+      audits.push_back({a.at("version"), a.at("score")});
+    for (const auto& d : s.at("deployments").as_array())
+      deployments.push_back({d.at("version"), d.at("status"), d.at("url")});
+    sites.push_back({{"name", s.at("name")},
+                     {"site_type", s.at("site_type")},
+                     {"latest_code", s.at("latest_version").at("code")},
+                     {"versions", versions},
+                     {"audits", audits},
+                     {"deployments", deployments}});
+  }
+  std::sort(sites.begin(), sites.end(), [](const auto& a, const auto& b) {
+    return a.at("name").as_string() < b.at("name").as_string();
+  });
+  const auto& s = session.object();
+  return {{"user_id", s.at("user_id")},
+          {"state", s.at("state")},
+          {"preferences", s.at("preferences")},
+          {"sites", sites}};
+}
+
+/// A session with two sites, versions, an audit and a deployment.
+std::string make_session(api_client& c) {
+  auto id = std::string{
+    c.create_session({{"user_id", "operator-ü"},
+                      {"state", {{"step", "review"}, {"notes", "Grüße ✓"}}},
+                      {"preferences", {{"design_style", "flat"}}}})
+      .at("session_id")
+      .as_string()};
+  for (std::string name : {"Shop", "Blog"}) {
+    auto site = c.post("/api/sessions/" + id + "/sites",
+                       {{"name", name}, {"site_type", "landing"},
+                        {"code", "<h1>" + name + " v1</h1>"}, {"changes", "first"}});
+    BOOST_REQUIRE_MESSAGE(site.status == 201, site.raw.body);
+    auto path = "/api/sessions/sites/" + std::string{site.object().at("site_id").as_string()};
+    auto v2 = c.post(path + "/versions",
+                     {{"code", "<h1>" + name + " v2 — ünïcode</h1>"}, {"changes", "second"}});
+    BOOST_REQUIRE_MESSAGE(v2.status == 201, v2.raw.body);
+    auto audit = c.post(path + "/audits", {{"version", 1}, {"score", 87.5}});
+    BOOST_REQUIRE_MESSAGE(audit.status == 201, audit.raw.body);
+    auto deploy = c.post(path + "/deployments",
+                         {{"version", 2}, {"status", "succeeded"},
+                          {"url", "https://example.test/" + name}});
+    BOOST_REQUIRE_MESSAGE(deploy.status == 201, deploy.raw.body);
+  }
+  return id;
+}
+
+/// Imports `file` with memoryctl; checks the answer and returns the new id.
+std::string import_file(const fs::path& file) {
+  auto imported = memoryctl({"import", file.string()});
+  BOOST_REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  static const std::regex line{
+    R"(imported session ([0-9a-f-]{36}): 2 sites, 4 versions\n)"};
+  std::smatch m;
+  BOOST_REQUIRE_MESSAGE(std::regex_match(imported.out, m, line), imported.out);
+  return m[1];
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(memoryctl_backup)
+
+BOOST_AUTO_TEST_CASE(export_to_a_file_then_import_it) {
+  api_client c{shared_daemon().port()};
+  auto id = make_session(c);
+  auto dir = make_temp_dir("memoryctl_export");
+  auto file = dir / "backup.json";
+
+  auto exported = memoryctl({"export", id, "-o", file.string()});
+  BOOST_REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
+  BOOST_TEST(exported.out.empty());
+  BOOST_TEST(!fs::exists(file.string() + ".tmp"));
+  auto envelope = json::parse(read_text(file)).as_object();
+  BOOST_TEST(envelope.at("session_id").as_string() == id);
+  BOOST_TEST(envelope.at("format").as_string() == "memoryd-session");
+  BOOST_TEST(envelope.at("format_version").as_int64() == 1);
+  BOOST_TEST(envelope.at("compressed").as_bool());
+  BOOST_TEST(envelope.at("data").is_string());
+
+  auto original = essence(c, id);
+  BOOST_TEST(original.at("sites").as_array().size() == 2u);
+  auto new_id = import_file(file);
+  BOOST_TEST(new_id != id);
+  BOOST_TEST(json::serialize(essence(c, new_id)) == json::serialize(original));
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(uncompressed_export_on_stdout_imports_too) {
+  api_client c{shared_daemon().port()};
+  auto id = make_session(c);
+  auto exported = memoryctl({"export", id, "--uncompressed"});
+  BOOST_REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
+  auto envelope = json::parse(exported.out).as_object();
+  BOOST_TEST(!envelope.at("compressed").as_bool());
+  BOOST_TEST(envelope.at("data").at("format").as_string() == "memoryd-session");
+
+  auto dir = make_temp_dir("memoryctl_stdout");
+  std::ofstream{dir / "backup.json"} << exported.out;
+  auto new_id = import_file(dir / "backup.json");
+  BOOST_TEST(json::serialize(essence(c, new_id)) == json::serialize(essence(c, id)));
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_CASE(refusals_and_usage) {
+  auto dir = make_temp_dir("memoryctl_refused");
+  auto file = dir / "missing.json";
+  auto unknown = memoryctl(
+    {"export", "00000000-0000-4000-8000-000000000000", "-o", file.string()});
+  BOOST_TEST(unknown.exit_code == 1);
+  BOOST_TEST(unknown.err.find("not_found") != std::string::npos, unknown.err);
+  BOOST_TEST(unknown.out.empty());
+  BOOST_TEST(!fs::exists(file));
+  BOOST_TEST(!fs::exists(file.string() + ".tmp"));
+
+  // The daemon's validation of a bad import: exit 1 with its message.
+  std::ofstream{dir / "bad.json"}
+    << R"({"format":"memoryd-session","compressed":true,"data":"not base64!"})";
+  auto bad = memoryctl({"import", (dir / "bad.json").string()});
+  BOOST_TEST(bad.exit_code == 1);
+  BOOST_TEST(bad.err.find("validation") != std::string::npos, bad.err);
+
+  BOOST_TEST(memoryctl({"export"}).exit_code == 2);
+  BOOST_TEST(memoryctl({"import", (dir / "none.json").string()}).exit_code == 4);
+  auto unreachable = memoryctl({"export", "00000000-0000-4000-8000-000000000000"},
+                               "http://127.0.0.1:" + std::to_string(free_port()));
+  BOOST_TEST(unreachable.exit_code == 3, unreachable.err);
+  fs::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
