@@ -9,6 +9,7 @@
 #include "actors/json_body.hpp"
 #include "actors/session_codec.hpp"
 #include "actors/site_codec.hpp"
+#include "storage/timestamp.hpp"
 
 namespace memoryd {
 
@@ -203,6 +204,11 @@ storage::session_archive decode_archive(const json::value& document) {
   check_format(doc);
   reject_unknown_fields(doc, {"format", "format_version", "exported_at",
                               "session", "sites"});
+  if (auto* at = doc.if_contains("exported_at");
+      at != nullptr
+      && (!at->is_string() || !storage::parse_timestamp(at->get_string())))
+    invalid("exported_at must be a UTC timestamp such as "
+            "2026-11-24T02:00:00.000000Z");
   auto* session = doc.if_contains("session");
   if (session == nullptr)
     invalid("session is required");

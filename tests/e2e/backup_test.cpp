@@ -374,6 +374,8 @@ BOOST_AUTO_TEST_CASE(bad_backups_are_refused_and_write_nothing) {
        first_site(d)["created_at"] = "yesterday";
      }))},
     {"unknown field", document_body(spoiled([](json::object& d) { d["extra"] = 1; }))},
+    {"exported_at not a timestamp",
+     document_body(spoiled([](json::object& d) { d["exported_at"] = 5; }))},
     {"deeper than the limit, uncompressed",
      document_body(spoiled([&](json::object& d) {
        d.at("session").as_object()["state"] = {{"deep", json::parse(deep)}};
