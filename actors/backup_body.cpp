@@ -121,7 +121,8 @@ std::string render_export_body(const storage::session_archive& archive,
   if (!compress) {
     render_archive(archive, exported_at,
                    [&](std::string_view piece) { body += piece; });
-    return body + "}";
+    body += '}';
+    return body;
   }
   std::string gzip;
   codec::gzip_writer writer{[&](std::string_view piece) { gzip += piece; }};
@@ -130,8 +131,9 @@ std::string render_export_body(const storage::session_archive& archive,
   writer.finish();
   body.reserve(body.size() + codec::base64_encoded_size(gzip.size()) + 3);
   body += '"';
-  body += codec::base64_encode(gzip);
-  return body + "\"}";
+  codec::base64_append(body, gzip);
+  body += "\"}";
+  return body;
 }
 
 storage::session_archive read_import_body(std::string_view body,

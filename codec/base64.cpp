@@ -97,16 +97,21 @@ std::size_t base64_encoded_size(std::size_t n) {
   return groups * 4;
 }
 
-std::string base64_encode(std::string_view bytes) {
+void base64_append(std::string& out, std::string_view bytes) {
   // EVP_EncodeBlock writes a NUL after each block: it lands on the next
   // block's first character, or after the last on the string's terminator.
-  std::string out(base64_encoded_size(bytes.size()), '\0');
-  std::size_t written = 0;
+  std::size_t written = out.size();
+  out.resize(written + base64_encoded_size(bytes.size()));
   for (std::size_t at = 0; at < bytes.size(); at += encode_block) {
     const std::size_t n = std::min(encode_block, bytes.size() - at);
     written += static_cast<std::size_t>(EVP_EncodeBlock(
       bytes_of(out) + written, bytes_of(bytes) + at, static_cast<int>(n)));
   }
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out;
+  base64_append(out, bytes);
   return out;
 }
 

@@ -19,6 +19,9 @@ std::size_t base64_encoded_size(std::size_t n);
 /// `bytes` (any binary) as padded base64 without line breaks.
 std::string base64_encode(std::string_view bytes);
 
+/// base64_encode(bytes) appended to `out`, without a temporary copy.
+void base64_append(std::string& out, std::string_view bytes);
+
 /// The bytes `text` encodes. Throws codec_error unless `text` is canonical
 /// base64: a multiple of 4 long, only A-Z a-z 0-9 + /, no whitespace or line
 /// breaks, '=' only as one or two final characters, and the bits the padding

@@ -143,4 +143,14 @@ BOOST_AUTO_TEST_CASE(decode_checks_the_whole_input_not_just_its_start) {
                         test::message_has<codec_error>("invalid character"));
 }
 
+BOOST_AUTO_TEST_CASE(append_adds_the_encoding_after_what_is_there) {
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2},
+                              std::size_t{3}, std::size_t{100000}}) {
+    const std::string bytes = test::random_bytes(n, 3);
+    std::string out = "{\"data\":\"";
+    base64_append(out, bytes);
+    BOOST_TEST(out == "{\"data\":\"" + base64_encode(bytes));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
