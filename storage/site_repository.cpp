@@ -128,30 +128,6 @@ void touch_site(soci::session& sql, const std::string& site_id,
     throw not_found(no_site(site_id));
 }
 
-// The several SELECTs of view() as of one moment, so that the revision it
-// reports describes exactly the content returned (the cache keeps the
-// rendering of the higher revision). Nothing to commit: ends by rollback.
-class read_snapshot {
-public:
-  explicit read_snapshot(soci::session& sql) : sql_(sql) {
-    sql_ << dialect::begin_read_sql(backend_of(sql_));
-  }
-
-  ~read_snapshot() {
-    try {
-      sql_.rollback();
-    } catch (...) {
-      // A lost connection ends the transaction anyway.
-    }
-  }
-
-  read_snapshot(const read_snapshot&) = delete;
-  read_snapshot& operator=(const read_snapshot&) = delete;
-
-private:
-  soci::session& sql_;
-};
-
 } // namespace
 
 site_repository::site_repository(soci::session& sql) : sql_(sql) {
@@ -278,6 +254,8 @@ site_repository::view(const std::string& site_id, std::size_t max_versions,
   require_limit(max_deployments, 0, "deployments");
   if (!is_canonical_uuid(site_id))
     return std::nullopt;
+  // The revision reported describes exactly the content returned (the cache
+  // keeps the rendering of the higher revision).
   read_snapshot snapshot{sql_};
   auto site = find_site(sql_, site_id);
   if (!site)

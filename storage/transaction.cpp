@@ -27,4 +27,16 @@ void write_transaction::commit() {
   done_ = true;
 }
 
+read_snapshot::read_snapshot(soci::session& sql) : sql_(sql) {
+  sql_ << dialect::begin_read_sql(backend_of(sql_));
+}
+
+read_snapshot::~read_snapshot() {
+  try {
+    sql_.rollback();
+  } catch (...) {
+    // A lost connection ends the transaction anyway.
+  }
+}
+
 } // namespace memoryd::storage

@@ -1,9 +1,9 @@
 #pragma once
 
-// A write transaction that is correct on both backends: SQLite needs
-// BEGIN IMMEDIATE so that two writers queue on the busy timeout instead of
-// failing with SQLITE_BUSY when a reader upgrades; PostgreSQL uses BEGIN.
-// Rolls back in the destructor unless committed.
+// Transactions that are correct on both backends. A write transaction:
+// SQLite needs BEGIN IMMEDIATE so that two writers queue on the busy timeout
+// instead of failing with SQLITE_BUSY when a reader upgrades; PostgreSQL
+// uses BEGIN. Rolls back in the destructor unless committed.
 
 namespace soci {
 class session;
@@ -23,6 +23,19 @@ public:
 private:
   soci::session& sql_;
   bool done_ = false;
+};
+
+/// Several SELECTs as of one moment (dialect::begin_read_sql), so that
+/// what they return belongs together. Nothing to commit: ends by rollback.
+class read_snapshot {
+public:
+  explicit read_snapshot(soci::session& sql);
+  ~read_snapshot();
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+
+private:
+  soci::session& sql_;
 };
 
 } // namespace memoryd::storage
