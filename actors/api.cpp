@@ -22,6 +22,7 @@ std::string_view to_string(route r) {
     case route::version_get: return "version_get";
     case route::audits_create: return "audits_create";
     case route::deployments_create: return "deployments_create";
+    case route::admin_cleanup: return "admin_cleanup";
   }
   return "unknown";
 }

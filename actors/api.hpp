@@ -31,6 +31,7 @@ enum class route : uint8_t {
   version_get,      // GET    /api/sessions/sites/{site_id}/versions/{version}
   audits_create,    // POST   /api/sessions/sites/{site_id}/audits
   deployments_create, // POST /api/sessions/sites/{site_id}/deployments
+  admin_cleanup,    // POST   /admin/cleanup
 };
 
 /// Stable name of a route, for logs and metrics ("session_get").

@@ -8,6 +8,7 @@
 #include "actors/cache_actor.hpp"
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
+#include "actors/scheduler_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/site_actor.hpp"
 #include "actors/storage_actor.hpp"
@@ -29,10 +30,20 @@ actor_topology::actor_topology(caf::actor_system& sys,
     sites_.push_back(
       sys.spawn(site_manager, store_, cache_, settings.site_cache_ttl));
   }
+  const auto db_url = storage::parse_database_url(settings.database_url);
+  scheduler_config schedule;
+  schedule.retention_days = settings.session_cleanup_days;
+  schedule.hour = settings.cleanup_hour;
+  schedule.minute = settings.cleanup_minute;
+  cleanup_worker_config cleanup;
+  cleanup.url = db_url;
+  cleanup.batch_size = settings.cleanup_batch_size;
+  scheduler_ = sys.spawn(scheduler, schedule, cleanup, cache_);
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
   front_wiring wiring{sessions_, preferences_, sites_, store_, cache_,
-                      {settings.request_timeout * 9 / 10, settings.max_json_depth}};
+                      {settings.request_timeout * 9 / 10, settings.max_json_depth},
+                      scheduler_};
   for (std::size_t i = 0; i < shards; ++i)
     fronts_.push_back(sys.spawn(front, wiring));
 }
@@ -49,6 +60,7 @@ void actor_topology::stop() {
   };
   for (const auto& f : fronts_)
     quit(f);
+  quit(scheduler_);  // a cleanup under way stops after its current batch
   for (const auto& s : sessions_)
     quit(s);
   for (const auto& p : preferences_)

@@ -40,6 +40,7 @@ private:
   std::vector<preference_actor> preferences_;
   std::vector<site_actor> sites_;
   std::vector<front_actor> fronts_;
+  scheduler_actor scheduler_;
 };
 
 } // namespace memoryd

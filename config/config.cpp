@@ -161,6 +161,9 @@ const std::vector<option>& table() {
      duration(&settings::shutdown_grace, 0, 3600000, "SHUTDOWN_GRACE_MS")},
     {{"LOG_LEVEL", "info", "trace, debug, info, warn, error, critical, off"},
      set_log_level},
+    {{"CLEANUP_BATCH_SIZE", "1000",
+      "sessions the retention cleanup deletes per transaction"},
+     number(&settings::cleanup_batch_size, 1, 100000, "CLEANUP_BATCH_SIZE")},
   };
   return options;
 }

@@ -41,6 +41,7 @@ struct settings {
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds shutdown_grace{10000};
   std::string log_level = "info";
+  std::size_t cleanup_batch_size = 1000;  // sessions per cleanup transaction
 };
 
 /// A bad key or value; what() names the key, the value and the source.

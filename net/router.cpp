@@ -45,6 +45,7 @@ constexpr auto route_table = std::to_array<route_spec>({
   {"POST", "/api/sessions/sites/{site_id}/audits", route::audits_create},
   {"POST", "/api/sessions/sites/{site_id}/deployments",
    route::deployments_create},
+  {"POST", "/admin/cleanup", route::admin_cleanup},
 });
 
 // -- path patterns -----------------------------------------------------------
