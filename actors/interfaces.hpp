@@ -304,6 +304,8 @@ using cache_actor = caf::typed_actor<
     with<bool>,
   // Replaces a key by a tombstone that outranks late fills.
   caf::replies_to<atom::invalidate, std::string>::with<bool>,
+  // The same for many keys at once (in one Redis round trip).
+  caf::replies_to<atom::invalidate, std::vector<std::string>>::with<bool>,
   // Reachability for /readyz.
   caf::replies_to<atom::ping>::with<dependency_state>>::
   extend_with<status_client_actor>;

@@ -190,7 +190,7 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
         st.next_run = next_daily(t, st.config.hour, st.config.minute);
       arm(self);
     },
-    [=](atom::cleaned, storage::expired_batch& batch) {
+    [=](atom::cleaned, const storage::expired_batch& batch) {
       // Tracked by the run under way, so that it answers once all are gone;
       // dropped all the same when there is none.
       auto run = self->state.running;
@@ -200,18 +200,18 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
           finish_if_done(self, run);
         }
       };
-      auto invalidate = [&](std::string key) {
-        if (run)
-          ++run->invalidating;
-        self
-          ->request(self->state.cache, caf::infinite, atom::invalidate::value,
-                    std::move(key))
-          .then([=](bool) { settled(); }, [=](caf::error&) { settled(); });
-      };
+      std::vector<std::string> keys;
+      keys.reserve(batch.session_ids.size() + batch.site_ids.size());
       for (const auto& id : batch.session_ids)
-        invalidate(session_cache_key(id));
+        keys.push_back(session_cache_key(id));
       for (const auto& id : batch.site_ids)
-        invalidate(site_cache_key(id));
+        keys.push_back(site_cache_key(id));
+      if (run)
+        ++run->invalidating;
+      self
+        ->request(self->state.cache, caf::infinite, atom::invalidate::value,
+                  std::move(keys))
+        .then([=](bool) { settled(); }, [=](caf::error&) { settled(); });
     },
     [=](atom::status) {
       const auto& st = self->state;

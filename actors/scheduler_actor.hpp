@@ -45,7 +45,7 @@ struct cleanup_in_progress {
   std::chrono::steady_clock::time_point began;
   /// The requester's answer (trigger "request" only).
   caf::typed_response_promise<cleanup_report> answer;
-  /// Cache invalidations sent and not yet answered.
+  /// Batches whose cache entries are being dropped.
   std::size_t invalidating = 0;
   /// Set once the worker answered: its report, or the error.
   bool worker_done = false;
