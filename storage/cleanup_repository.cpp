@@ -85,6 +85,11 @@ expired_batch cleanup_repository::delete_expired(const std::string& cutoff,
 
   expired_batch out;
   write_transaction tx{sql_};
+  // A batch lost in a crash is deleted again by the next run; the run's
+  // record, committed synchronously afterwards, flushes every batch before
+  // it.
+  if (const auto async = dialect::async_commit_sql(b); !async.empty())
+    sql_ << async;
   auto picked = id_buffer(limit);
   sql_ << std::string{expired_sessions_sql} + std::string{dialect::skip_locked_sql(b)},
     soci::use(at, "cutoff"), soci::use(n, "limit"), soci::into(picked);

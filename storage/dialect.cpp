@@ -257,6 +257,10 @@ std::string_view skip_locked_sql(backend b) {
   return b == backend::sqlite ? "" : " FOR UPDATE SKIP LOCKED";
 }
 
+std::string_view async_commit_sql(backend b) {
+  return b == backend::sqlite ? "" : "SET LOCAL synchronous_commit = off";
+}
+
 std::string_view in_id_list_sql(backend b) {
   return b == backend::sqlite ? " IN (SELECT value FROM json_each(:ids))"
                               : " = ANY(CAST(:ids AS uuid[]))";

@@ -97,6 +97,13 @@ std::string timestamp_from_db(std::string_view text);
 /// written is left for a later batch; nothing on SQLite, see update_lock_sql).
 std::string_view skip_locked_sql(backend b);
 
+/// Run inside a transaction whose loss in a crash costs nothing but doing
+/// it again: its commit does not wait for the WAL flush (PostgreSQL
+/// synchronous_commit off, for this transaction only; a later synchronous
+/// commit flushes it too). Empty on SQLite, where the setting is per
+/// connection.
+std::string_view async_commit_sql(backend b);
+
 /// " <column> IN the list bound as :ids", to follow a column name; the
 /// list is bound as id_list(b, ids).
 std::string_view in_id_list_sql(backend b);
