@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -98,6 +99,9 @@ std::string delete_batches(cleanup_worker_state& st, soci::session& sql,
       out.deleted_sessions += static_cast<int64_t>(batch.session_ids.size());
       out.deleted_sites += static_cast<int64_t>(batch.site_ids.size());
       caf::anon_send(st.listener, atom::cleaned::value, std::move(batch));
+      // This thread is the worker's own: resting blocks nobody else.
+      if (st.config.batch_pause.count() > 0)
+        std::this_thread::sleep_for(st.config.batch_pause);
     }
   } catch (const std::exception& e) {
     return "the database failed: " + shortened(e.what());

@@ -25,7 +25,10 @@ namespace memoryd {
 
 struct cleanup_worker_config {
   storage::database_url url;
-  std::size_t batch_size = 1000;
+  std::size_t batch_size = 500;
+  /// Rest between batches (CLEANUP_BATCH_PAUSE_MS): a longer run, more of
+  /// the database's time left to requests.
+  std::chrono::milliseconds batch_pause{0};
   /// SQLite: how long the lock outlives a runner that died (renewed every
   /// batch).
   std::chrono::seconds lease{300};

@@ -38,6 +38,7 @@ actor_topology::actor_topology(caf::actor_system& sys,
   cleanup_worker_config cleanup;
   cleanup.url = db_url;
   cleanup.batch_size = settings.cleanup_batch_size;
+  cleanup.batch_pause = settings.cleanup_batch_pause;
   scheduler_ = sys.spawn(scheduler, schedule, cleanup, cache_);
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
