@@ -24,6 +24,7 @@ std::string_view to_string(route r) {
     case route::deployments_create: return "deployments_create";
     case route::sessions_export: return "sessions_export";
     case route::sessions_import: return "sessions_import";
+    case route::admin_cleanup: return "admin_cleanup";
   }
   return "unknown";
 }

@@ -33,6 +33,7 @@ enum class route : uint8_t {
   deployments_create, // POST /api/sessions/sites/{site_id}/deployments
   sessions_export,  // POST   /api/sessions/export
   sessions_import,  // POST   /api/sessions/import
+  admin_cleanup,    // POST   /admin/cleanup
 };
 
 /// Stable name of a route, for logs and metrics ("session_get").

@@ -64,6 +64,13 @@ lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
       self->state.lru->invalidate(key, clock::now());
       return true;
     },
+    [=](atom::invalidate, const std::vector<std::string>& keys) {
+      ++self->state.counters.handled;
+      const auto now = clock::now();
+      for (const auto& key : keys)
+        self->state.lru->invalidate(key, now);
+      return true;
+    },
     [=](atom::ping) {
       return dependency_state{true, "in-process", ""};
     },
@@ -101,6 +108,10 @@ redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
     [=](atom::invalidate, const std::string& key) {
       ++self->state.counters.handled;
       return self->state.redis->invalidate(key);
+    },
+    [=](atom::invalidate, const std::vector<std::string>& keys) {
+      ++self->state.counters.handled;
+      return self->state.redis->invalidate(keys);
     },
     [=](atom::ping) {
       auto& redis = *self->state.redis;

@@ -9,6 +9,7 @@
 #include "actors/cache_actor.hpp"
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
+#include "actors/scheduler_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/site_actor.hpp"
 #include "actors/storage_actor.hpp"
@@ -36,10 +37,21 @@ actor_topology::actor_topology(caf::actor_system& sys,
     {{settings.max_import_bytes, settings.max_json_depth},
      settings.request_timeout},
     2);
+  const auto db_url = storage::parse_database_url(settings.database_url);
+  scheduler_config schedule;
+  schedule.retention_days = settings.session_cleanup_days;
+  schedule.hour = settings.cleanup_hour;
+  schedule.minute = settings.cleanup_minute;
+  cleanup_worker_config cleanup;
+  cleanup.url = db_url;
+  cleanup.batch_size = settings.cleanup_batch_size;
+  cleanup.batch_pause = settings.cleanup_batch_pause;
+  scheduler_ = sys.spawn(scheduler, schedule, cleanup, cache_);
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
   front_wiring wiring{sessions_, preferences_, sites_, backup_, store_, cache_,
-                      {settings.request_timeout * 9 / 10, settings.max_json_depth}};
+                      {settings.request_timeout * 9 / 10, settings.max_json_depth},
+                      scheduler_};
   for (std::size_t i = 0; i < shards; ++i)
     fronts_.push_back(sys.spawn(front, wiring));
 }
@@ -56,6 +68,7 @@ void actor_topology::stop() {
   };
   for (const auto& f : fronts_)
     quit(f);
+  quit(scheduler_);  // a cleanup under way stops after its current batch
   for (const auto& s : sessions_)
     quit(s);
   for (const auto& p : preferences_)

@@ -41,6 +41,7 @@ private:
   std::vector<site_actor> sites_;
   backup_actor backup_;
   std::vector<front_actor> fronts_;
+  scheduler_actor scheduler_;
 };
 
 } // namespace memoryd

@@ -4,6 +4,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/admin_routes.hpp"
 #include "actors/backup_routes.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
@@ -96,6 +97,9 @@ front_actor::behavior_type front(front_pointer self, front_wiring wiring) {
           case route::sessions_export:
           case route::sessions_import:
             serve_backup_route(self, ex);
+            return;
+          case route::admin_cleanup:
+            serve_admin_route(self, ex);
             return;
           default:
             serve_site_route(self, ex);

@@ -29,6 +29,7 @@ struct front_wiring {
   storage_actor store;                        // for /readyz
   cache_actor cache;                          // for /readyz
   front_options options;
+  scheduler_actor scheduler;                  // for /admin/cleanup
 };
 
 struct front_state {

@@ -19,6 +19,7 @@
 
 #include "actors/api.hpp"
 #include "storage/archive_records.hpp"
+#include "storage/cleanup_records.hpp"
 #include "storage/records.hpp"
 #include "storage/site_records.hpp"
 
@@ -50,6 +51,10 @@ using arch_read = caf::atom_constant<caf::atom("arch_read")>;
 using arch_write = caf::atom_constant<caf::atom("arch_write")>;
 using export_ = caf::atom_constant<caf::atom("export")>;
 using import_ = caf::atom_constant<caf::atom("import")>;
+using cleanup = caf::atom_constant<caf::atom("cleanup")>;
+using cleaned = caf::atom_constant<caf::atom("cleaned")>;
+using last_run = caf::atom_constant<caf::atom("last_run")>;
+using wake = caf::atom_constant<caf::atom("wake")>;
 
 } // namespace memoryd::atom
 
@@ -317,6 +322,8 @@ using cache_actor = caf::typed_actor<
     with<bool>,
   // Replaces a key by a tombstone that outranks late fills.
   caf::replies_to<atom::invalidate, std::string>::with<bool>,
+  // The same for many keys at once (in one Redis round trip).
+  caf::replies_to<atom::invalidate, std::vector<std::string>>::with<bool>,
   // Reachability for /readyz.
   caf::replies_to<atom::ping>::with<dependency_state>>::
   extend_with<status_client_actor>;
@@ -385,5 +392,95 @@ using backup_actor = caf::typed_actor<
   // before the deadline; answers the new session's id and the 201 body.
   caf::replies_to<atom::import_, std::string, caf::timestamp>::
     with<rendered>>::extend_with<status_client_actor>;
+
+} // namespace memoryd
+
+// -- the retention cleanup ----------------------------------------------------
+
+namespace memoryd {
+
+/// One cleanup for the cleanup worker to run.
+struct cleanup_job {
+  std::string cutoff;        // sessions last updated before it go
+  std::string requested_at;  // a run started since then covers this one
+  bool dry_run = false;      // count only
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cleanup_job& x) {
+  return f(caf::meta::type_name("cleanup_job"), x.cutoff, x.requested_at,
+           x.dry_run);
+}
+
+/// How a cleanup went: the body of POST /admin/cleanup and the log line.
+struct cleanup_report {
+  int64_t run_id = 0;           // in cleanup_runs
+  bool dry_run = false;
+  bool skipped = false;         // another run holds the lock or covered it
+  std::string cutoff;
+  int64_t deleted_sessions = 0; // a dry run: would be deleted
+  int64_t deleted_sites = 0;
+  std::string started_at;
+  int64_t duration_ms = 0;
+  std::string message;          // why it was skipped
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
+  return f(caf::meta::type_name("cleanup_report"), x.run_id, x.dry_run,
+           x.skipped, x.cutoff, x.deleted_sessions, x.deleted_sites,
+           x.started_at, x.duration_ms, x.message);
+}
+
+/// When the last cleanup that deleted succeeded, if one ever did.
+struct cleanup_history {
+  bool has_last_success = false;
+  std::string last_success;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cleanup_history& x) {
+  return f(caf::meta::type_name("cleanup_history"), x.has_last_success,
+           x.last_success);
+}
+
+} // namespace memoryd
+
+namespace memoryd::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, expired_batch& x) {
+  return f(caf::meta::type_name("expired_batch"), x.session_ids, x.site_ids);
+}
+
+} // namespace memoryd::storage
+
+namespace memoryd {
+
+/// Whoever drops the cache entries of what a running cleanup deleted.
+using cleanup_listener_actor = caf::typed_actor<
+  // A batch was committed: its sessions and sites are gone.
+  caf::reacts_to<atom::cleaned, storage::expired_batch>>;
+
+/// The cleanup's database side: a detached worker with a connection of its
+/// own, which holds the fleet lock through a whole run (the lock lives on
+/// the connection) and keeps a run's batches out of the storage pool's
+/// queues. Errors are errc::storage.
+using cleanup_worker_actor = caf::typed_actor<
+  // When the last successful deleting run finished.
+  caf::replies_to<atom::last_run>::with<cleanup_history>,
+  // Runs one cleanup, telling the listener of each batch as it commits.
+  caf::replies_to<atom::cleanup, cleanup_job>::with<cleanup_report>>::
+  extend_with<status_client_actor>;
+
+/// The scheduler: the retention cleanup daily at CLEANUP_AT (UTC), once at
+/// start when the last one is more than a day old, and on request.
+using scheduler_actor = caf::typed_actor<
+  // Runs a cleanup now (true: a dry run, which counts and deletes
+  // nothing); errc::conflict while one runs in this process.
+  caf::replies_to<atom::cleanup, bool>::with<cleanup_report>,
+  // Its timer: runs the daily cleanup when its time has come, re-arms.
+  caf::reacts_to<atom::wake>>::extend_with<cleanup_listener_actor>::
+  extend_with<status_client_actor>;
 
 } // namespace memoryd

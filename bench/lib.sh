@@ -1,6 +1,21 @@
 # Shared by the bench/ scripts (sourced, not run). Expects $work (a scratch
-# directory) and the pids array; provides starting memoryd, running wrk and
-# summarising rounds.
+# directory) and the pids array, which bench_start makes; provides starting
+# memoryd, running wrk and summarising rounds.
+
+# bench_start "$@": first thing in a bench script. Outside
+# scripts/with-services.sh it installs what benchmarks need, builds, and runs
+# the script again under it; inside, it makes $work and, when the script
+# exits, stops what it started (pids) and removes $work.
+bench_start() {
+  if [ -z "${MEMORYD_TEST_PG_URL:-}" ]; then
+    MEMORYD_BENCH_DEPS=1 scripts/install-deps.sh
+    scripts/build.sh >/dev/null
+    exec scripts/with-services.sh "$0" "$@"
+  fi
+  work=$(mktemp -d "/tmp/memoryd-$(basename "$0" .sh).XXXXXX")
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+}
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); port_taken "$p" || { echo "$p"; return; }; done; }
@@ -10,7 +25,7 @@ pick_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); port_taken "
 start_memoryd() {
   local name=$1 log="$work/$1.log" pid port
   DATABASE_URL=$2 REDIS_URL=$3 LISTEN_ADDRESS=127.0.0.1:0 LOG_LEVEL=warn \
-    build/apps/memoryd >"$log" 2>&1 &
+    "${MEMORYD_BUILD_DIR:-build}"/apps/memoryd >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 300); do

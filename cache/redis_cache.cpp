@@ -86,6 +86,14 @@ bool redis_cache::invalidate(const std::string& key) {
   return done;
 }
 
+bool redis_cache::invalidate(const std::vector<std::string>& keys) {
+  auto done = client_.invalidate(keys);
+  if (!done)
+    for (const auto& key : keys)
+      pending_->add(key);
+  return done;
+}
+
 bool redis_cache::ping() {
   return client_.ping();
 }

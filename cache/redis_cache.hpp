@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "cache/redis_client.hpp"
 
@@ -66,6 +67,10 @@ public:
 
   /// Tombstone; an invalidation that failed is remembered as pending.
   bool invalidate(const std::string& key);
+
+  /// Tombstones of many keys in one round trip; when it fails, every key is
+  /// remembered as pending.
+  bool invalidate(const std::vector<std::string>& keys);
 
   bool ping();
 

@@ -149,6 +149,39 @@ bool redis_client::invalidate(const std::string& key) {
                  REDIS_REPLY_STATUS);
 }
 
+bool redis_client::invalidate(const std::vector<std::string>& keys) {
+  if (keys.empty())
+    return true;
+  if (!ensure_connected())
+    return false;
+  const auto ttl = std::to_string(tombstone_ttl.count());
+  sigpipe_guard guard;
+  for (const auto& key : keys) {
+    const char* argv[] = {"SET", key.data(), tombstone_value.data(), "EX",
+                          ttl.data()};
+    const std::size_t lengths[] = {3, key.size(), tombstone_value.size(), 2,
+                                   ttl.size()};
+    if (redisAppendCommandArgv(ctx_.get(), 5, argv, lengths) != REDIS_OK) {
+      fail("SET (pipelined): " + std::string{ctx_->errstr});
+      return false;
+    }
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    void* raw = nullptr;
+    const int rc = redisGetReply(ctx_.get(), &raw);
+    const int error = errno;
+    reply_ptr reply{static_cast<redisReply*>(raw)};
+    if (rc != REDIS_OK || !reply) {
+      fail("SET (pipelined): "
+           + transport_error(*ctx_, error, options_.command_timeout));
+      return false;
+    }
+    if (!accept(reply, REDIS_REPLY_STATUS, "SET"))
+      return false;
+  }
+  return true;
+}
+
 bool redis_client::remove(const std::string& key) {
   return ensure_connected() && call({"DEL", key}, REDIS_REPLY_INTEGER);
 }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cache/cache_entry.hpp"
 
@@ -58,6 +59,10 @@ public:
 
   /// Writes a tombstone (revision tombstone_revision) for tombstone_ttl.
   bool invalidate(const std::string& key);
+
+  /// invalidate() of many keys in one round trip (pipelined); true when
+  /// Redis confirmed every one.
+  bool invalidate(const std::vector<std::string>& keys);
 
   /// DEL; true when Redis answered (whether or not the key existed).
   bool remove(const std::string& key);

@@ -161,6 +161,13 @@ const std::vector<option>& table() {
      duration(&settings::shutdown_grace, 0, 3600000, "SHUTDOWN_GRACE_MS")},
     {{"LOG_LEVEL", "info", "trace, debug, info, warn, error, critical, off"},
      set_log_level},
+    {{"CLEANUP_BATCH_SIZE", "500",
+      "sessions the retention cleanup deletes per transaction"},
+     number(&settings::cleanup_batch_size, 1, 100000, "CLEANUP_BATCH_SIZE")},
+    {{"CLEANUP_BATCH_PAUSE_MS", "25",
+      "the retention cleanup's rest between batches, leaving the database "
+      "to the requests"},
+     duration(&settings::cleanup_batch_pause, 0, 10000, "CLEANUP_BATCH_PAUSE_MS")},
   };
   return options;
 }

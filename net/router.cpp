@@ -47,6 +47,7 @@ constexpr auto route_table = std::to_array<route_spec>({
    route::deployments_create},
   {"POST", "/api/sessions/export", route::sessions_export},
   {"POST", "/api/sessions/import", route::sessions_import},
+  {"POST", "/admin/cleanup", route::admin_cleanup},
 });
 
 // -- path patterns -----------------------------------------------------------

@@ -54,6 +54,26 @@ constexpr long long migration_lock_key = 0x6d656d6f72796431;
 constexpr const char* postgresql_lock_migrations =
   "SELECT pg_advisory_xact_lock(:key)";
 
+// The key of the retention cleanup's lock ("memoryd2"), next to the
+// migration lock's.
+constexpr long long cleanup_lock_key = 0x6d656d6f72796432;
+// The functions answer booleans, which SOCI cannot read into an int.
+constexpr const char* postgresql_try_lock_cleanup =
+  "SELECT CASE WHEN pg_try_advisory_lock(:key) THEN 1 ELSE 0 END";
+constexpr const char* postgresql_unlock_cleanup =
+  "SELECT CASE WHEN pg_advisory_unlock(:key) THEN 1 ELSE 0 END";
+constexpr const char* sqlite_try_lock_cleanup = R"sql(
+UPDATE cleanup_lock SET holder = :holder, expires_at = :until
+WHERE lock_id = 1 AND (holder IS NULL OR expires_at < :now)
+RETURNING lock_id)sql";
+constexpr const char* sqlite_renew_cleanup_lock = R"sql(
+UPDATE cleanup_lock SET expires_at = :until
+WHERE lock_id = 1 AND holder = :holder
+RETURNING lock_id)sql";
+constexpr const char* sqlite_unlock_cleanup = R"sql(
+UPDATE cleanup_lock SET holder = NULL, expires_at = NULL
+WHERE lock_id = 1 AND holder = :holder)sql";
+
 constexpr const char* sqlite_table_exists =
   "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = :name";
 constexpr const char* postgresql_table_exists =
@@ -231,6 +251,65 @@ std::string timestamp_from_db(std::string_view text) {
                              "unexpected form: \""
                              + std::string{text} + "\"");
   return format_timestamp(*t);
+}
+
+std::string_view skip_locked_sql(backend b) {
+  return b == backend::sqlite ? "" : " FOR UPDATE SKIP LOCKED";
+}
+
+std::string_view async_commit_sql(backend b) {
+  return b == backend::sqlite ? "" : "SET LOCAL synchronous_commit = off";
+}
+
+std::string_view in_id_list_sql(backend b) {
+  return b == backend::sqlite ? " IN (SELECT value FROM json_each(:ids))"
+                              : " = ANY(CAST(:ids AS uuid[]))";
+}
+
+std::string id_list(backend b, const std::vector<std::string>& ids) {
+  // UUIDs need no quoting inside either form.
+  const bool json = b == backend::sqlite;
+  std::string out = json ? "[" : "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    out += json ? "\"" + ids[i] + "\"" : ids[i];
+  }
+  return out + (json ? "]" : "}");
+}
+
+bool try_lock_cleanup(soci::session& sql, const std::string& holder,
+                      const std::string& now, const std::string& until) {
+  if (backend_of(sql) == backend::postgresql) {
+    int taken = 0;
+    sql << postgresql_try_lock_cleanup, soci::use(cleanup_lock_key, "key"),
+      soci::into(taken);
+    return taken == 1;
+  }
+  long long id = 0;
+  sql << sqlite_try_lock_cleanup, soci::use(holder, "holder"),
+    soci::use(until, "until"), soci::use(now, "now"), soci::into(id);
+  return sql.got_data();
+}
+
+bool renew_cleanup_lock(soci::session& sql, const std::string& holder,
+                        const std::string& until) {
+  if (backend_of(sql) == backend::postgresql)
+    return true;
+  long long id = 0;
+  sql << sqlite_renew_cleanup_lock, soci::use(until, "until"),
+    soci::use(holder, "holder"), soci::into(id);
+  return sql.got_data();
+}
+
+void unlock_cleanup(soci::session& sql, const std::string& holder) {
+  if (backend_of(sql) == backend::postgresql) {
+    int released = 0;
+    sql << postgresql_unlock_cleanup, soci::use(cleanup_lock_key, "key"),
+      soci::into(released);
+    return;
+  }
+  sql << sqlite_unlock_cleanup, soci::use(holder, "holder");
 }
 
 } // namespace memoryd::storage::dialect

@@ -11,6 +11,7 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/database.hpp"
 
@@ -87,5 +88,45 @@ std::string timestamp_to_db(std::string_view text, std::string_view what);
 /// canonical form of timestamp.hpp. Throws std::runtime_error on anything
 /// else, which would mean a row not written by memoryd.
 std::string timestamp_from_db(std::string_view text);
+
+// -- the retention cleanup ---------------------------------------------------
+
+/// Appended to the SELECT of a cleanup batch: locks the rows it picks and
+/// passes over rows another transaction holds (FOR UPDATE SKIP LOCKED on
+/// PostgreSQL, so the cleanup never waits for a client and a session being
+/// written is left for a later batch; nothing on SQLite, see update_lock_sql).
+std::string_view skip_locked_sql(backend b);
+
+/// Run inside a transaction whose loss in a crash costs nothing but doing
+/// it again: its commit does not wait for the WAL flush (PostgreSQL
+/// synchronous_commit off, for this transaction only; a later synchronous
+/// commit flushes it too). Empty on SQLite, where the setting is per
+/// connection.
+std::string_view async_commit_sql(backend b);
+
+/// " <column> IN the list bound as :ids", to follow a column name; the
+/// list is bound as id_list(b, ids).
+std::string_view in_id_list_sql(backend b);
+
+/// Lower-case UUIDs as one bindable value: a PostgreSQL array literal
+/// ('{a,b}'), a JSON array on SQLite ('["a","b"]').
+std::string id_list(backend b, const std::vector<std::string>& ids);
+
+/// Tries to take the fleet-wide cleanup lock without waiting; true when
+/// taken. PostgreSQL: a session-level advisory lock on this connection
+/// (released by unlock_cleanup or when the connection ends). SQLite: the
+/// cleanup_lock row, claimed for `holder` until `until` unless someone else
+/// holds an unexpired lease at `now`.
+bool try_lock_cleanup(soci::session& sql, const std::string& holder,
+                      const std::string& now, const std::string& until);
+
+/// Extends the lease to `until`; false when `holder` no longer holds it (it
+/// ran out and another process took it). Always true on PostgreSQL, where
+/// the lock lasts as long as the connection.
+bool renew_cleanup_lock(soci::session& sql, const std::string& holder,
+                        const std::string& until);
+
+/// Gives the lock back.
+void unlock_cleanup(soci::session& sql, const std::string& holder);
 
 } // namespace memoryd::storage::dialect

@@ -53,7 +53,10 @@ void with_retry(soci::session& sql, const retry_policy& policy,
       work();
       return;
     } catch (const std::exception& e) {
-      if (attempt >= policy.max_attempts || !is_transient(sql, e))
+      if (attempt >= policy.max_attempts || !is_transient(sql, e)
+          || (!policy.reconnect
+              && dialect::classify(sql, e)
+                   == dialect::failure::connection_lost))
         throw;
     }
     std::this_thread::sleep_for(backoff(policy, attempt));

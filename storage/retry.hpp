@@ -18,6 +18,10 @@ struct retry_policy {
   int max_attempts = 5;
   std::chrono::milliseconds first_backoff{10};
   std::chrono::milliseconds max_backoff{500};
+  /// Whether a lost connection is reopened and the work run again. Off for
+  /// work that relies on the connection's own state, such as a lock that
+  /// dies with it.
+  bool reconnect = true;
 };
 
 /// True when `e` (thrown by SOCI on `sql`) is worth another attempt.

@@ -255,8 +255,8 @@ site_repository::view(const std::string& site_id, std::size_t max_versions,
   require_limit(max_deployments, 0, "deployments");
   if (!is_canonical_uuid(site_id))
     return std::nullopt;
-  // One moment for all the SELECTs, so that the revision reported describes
-  // exactly the content returned (the cache keeps the higher revision's).
+  // The revision reported describes exactly the content returned (the cache
+  // keeps the rendering of the higher revision).
   read_snapshot snapshot{sql_};
   auto site = find_site(sql_, site_id);
   if (!site)

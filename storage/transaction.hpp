@@ -1,14 +1,9 @@
 #pragma once
 
-// Transactions that are correct on both backends.
-//
-// A write transaction: SQLite needs
-// BEGIN IMMEDIATE so that two writers queue on the busy timeout instead of
-// failing with SQLITE_BUSY when a reader upgrades; PostgreSQL uses BEGIN.
-// Rolls back in the destructor unless committed.
-//
-// A read snapshot: several SELECTs that see one moment (see
-// dialect::begin_read_sql). Nothing to commit: it ends by rollback.
+// Transactions that are correct on both backends. A write transaction:
+// SQLite needs BEGIN IMMEDIATE so that two writers queue on the busy timeout
+// instead of failing with SQLITE_BUSY when a reader upgrades; PostgreSQL
+// uses BEGIN. Rolls back in the destructor unless committed.
 
 namespace soci {
 class session;
@@ -30,6 +25,8 @@ private:
   bool done_ = false;
 };
 
+/// Several SELECTs as of one moment (dialect::begin_read_sql), so that
+/// what they return belongs together. Nothing to commit: ends by rollback.
 class read_snapshot {
 public:
   explicit read_snapshot(soci::session& sql);

@@ -129,6 +129,24 @@ BOOST_AUTO_TEST_CASE(a_tombstone_blocks_fills_until_it_expires) {
   BOOST_TEST(client.errors() == 0u, client.last_error());
 }
 
+BOOST_AUTO_TEST_CASE(many_keys_are_tombstoned_in_one_round_trip) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 2500; ++i) {
+    keys.push_back(key("many" + std::to_string(i)));
+    if (i % 2 == 0)  // present or not, each gets its tombstone
+      BOOST_REQUIRE(client.put_if_newer(keys.back(), 1, "v", 60s));
+  }
+  BOOST_TEST(client.invalidate(keys));
+  for (const auto& k : {keys.front(), keys[1], keys.back()}) {
+    BOOST_TEST(!client.get(k));
+    BOOST_TEST(raw.command({"GET", k}).str
+               == std::to_string(tombstone_revision) + ":");
+    BOOST_TEST(!client.put_if_newer(k, 2, "late fill", 60s));
+  }
+  BOOST_TEST(client.invalidate(std::vector<std::string>{}));
+  BOOST_TEST(client.errors() == 0u, client.last_error());
+}
+
 BOOST_AUTO_TEST_CASE(malformed_values_are_misses_and_get_replaced) {
   for (auto stored : {"no colon", "12x:abc", ":abc", "-:abc"}) {
     raw.command({"SET", key("k"), stored});

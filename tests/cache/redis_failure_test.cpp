@@ -52,6 +52,7 @@ BOOST_AUTO_TEST_CASE(nobody_listening_is_a_quick_miss_then_no_traffic) {
   BOOST_TEST(!client.get("k"));
   BOOST_TEST(!client.put_if_newer("k", 1, "v", 60s));
   BOOST_TEST(!client.invalidate("k"));
+  BOOST_TEST(!client.invalidate(std::vector<std::string>{"k", "l"}));
   BOOST_TEST(!client.ping());
   BOOST_TEST(client.connect_attempts() == 1u);
   BOOST_TEST(client.errors() == 1u); // skipped calls are not new errors
@@ -184,8 +185,8 @@ BOOST_AUTO_TEST_CASE(overflow_wipes_the_namespace_before_any_read) {
   for (auto key : {"t:a", "t:b", "t:c", "t:d"})
     BOOST_REQUIRE(cache.put_if_newer(key, 1, "v", 60s));
   server.kill();
-  for (auto key : {"t:a", "t:b", "t:c"})
-    cache.invalidate(key);
+  cache.invalidate("t:a");
+  cache.invalidate(std::vector<std::string>{"t:b", "t:c"});
   BOOST_TEST(pending->size() == 2u);  // collapsed: everything is suspect
   server.restart();
   raw_redis raw2{"127.0.0.1", server.port()};

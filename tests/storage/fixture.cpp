@@ -53,12 +53,33 @@ session_record make_session(std::string tenant, std::string created_at) {
   return s;
 }
 
-long long count_where(soci::session& sql, std::string_view table,
-                      std::string_view column, const std::string& value) {
-  long long n = -1;
-  sql << "SELECT count(*) FROM " << table << " WHERE " << column
-      << " = :value",
-    soci::use(value, "value"), soci::into(n);
+void insert_site_tree(soci::session& sql, const std::string& session_id,
+                      const std::string& site_id) {
+  const std::string t = "2026-11-24T02:00:00.000000Z";
+  const auto audit_id = random_uuid();
+  const auto deployment_id = random_uuid();
+  sql << "INSERT INTO sites (site_id, session_id, name, latest_version,"
+         " created_at, updated_at) VALUES (:site, :session, 'home', 1, :t, :t)",
+    soci::use(site_id, "site"), soci::use(session_id, "session"),
+    soci::use(t, "t");
+  sql << "INSERT INTO site_versions (site_id, version, code, code_size,"
+         " code_sha256, requirements, created_at)"
+         " VALUES (:site, 1, '<html>', 6, 'abc', '{\"a\": 1}', :t)",
+    soci::use(site_id, "site"), soci::use(t, "t");
+  sql << "INSERT INTO audits (audit_id, site_id, version, score, results,"
+         " created_at) VALUES (:audit, :site, 1, 97.5, '{}', :t)",
+    soci::use(audit_id, "audit"), soci::use(site_id, "site"),
+    soci::use(t, "t");
+  sql << "INSERT INTO deployments (deployment_id, site_id, version, status,"
+         " created_at) VALUES (:deployment, :site, 1, 'succeeded', :t)",
+    soci::use(deployment_id, "deployment"), soci::use(site_id, "site"),
+    soci::use(t, "t");
+}
+
+long long site_tree_rows(soci::session& sql, const std::string& site_id) {
+  long long n = 0;
+  for (const char* table : {"sites", "site_versions", "audits", "deployments"})
+    n += count_where(sql, table, "site_id", site_id);
   return n;
 }
 

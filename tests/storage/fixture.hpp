@@ -15,6 +15,7 @@
 
 #include "storage/database.hpp"
 #include "storage/records.hpp"
+#include "tests/support/sql_probe.hpp"
 
 namespace memoryd::storage::test {
 
@@ -44,9 +45,15 @@ std::string random_uuid();
 session_record make_session(std::string tenant = "",
                             std::string created_at = "2026-11-24T02:00:00.000000Z");
 
-/// SELECT count(*) FROM <table> WHERE <column> = :value
-long long count_where(soci::session& sql, std::string_view table,
-                      std::string_view column, const std::string& value);
+using memoryd::test::count_where;
+
+/// Everything a session can own, one row in each table below it (a site
+/// with version 1, an audit and a deployment of it), by plain SQL.
+void insert_site_tree(soci::session& sql, const std::string& session_id,
+                      const std::string& site_id);
+
+/// The rows insert_site_tree() wrote that are still there (4 after it).
+long long site_tree_rows(soci::session& sql, const std::string& site_id);
 
 /// Whether two JSON texts hold the same value (PostgreSQL's jsonb rewrites
 /// the text: key order, white space).

@@ -35,37 +35,6 @@ session_update update_of(const session_record& s, const std::string& at) {
   return u;
 }
 
-// Everything a session owns, one row in each table below it, by plain SQL
-// (the site repository is written elsewhere).
-void insert_site_tree(soci::session& sql, const std::string& session_id,
-                      const std::string& site_id) {
-  const auto audit_id = random_uuid();
-  const auto deployment_id = random_uuid();
-  sql << "INSERT INTO sites (site_id, session_id, name, latest_version,"
-         " created_at, updated_at) VALUES (:site, :session, 'home', 1, :t, :t)",
-    soci::use(site_id, "site"), soci::use(session_id, "session"),
-    soci::use(t0, "t");
-  sql << "INSERT INTO site_versions (site_id, version, code, code_size,"
-         " code_sha256, requirements, created_at)"
-         " VALUES (:site, 1, '<html>', 6, 'abc', '{\"a\": 1}', :t)",
-    soci::use(site_id, "site"), soci::use(t0, "t");
-  sql << "INSERT INTO audits (audit_id, site_id, version, score, results,"
-         " created_at) VALUES (:audit, :site, 1, 97.5, '{}', :t)",
-    soci::use(audit_id, "audit"), soci::use(site_id, "site"),
-    soci::use(t0, "t");
-  sql << "INSERT INTO deployments (deployment_id, site_id, version, status,"
-         " created_at) VALUES (:deployment, :site, 1, 'succeeded', :t)",
-    soci::use(deployment_id, "deployment"), soci::use(site_id, "site"),
-    soci::use(t0, "t");
-}
-
-long long site_tree_rows(soci::session& sql, const std::string& site_id) {
-  long long n = 0;
-  for (const char* table : {"sites", "site_versions", "audits", "deployments"})
-    n += count_where(sql, table, "site_id", site_id);
-  return n;
-}
-
 // Walks every page of `q` and returns the ids in the order served.
 std::vector<std::string> walk_pages(session_repository& repo,
                                     session_page_query q, int& pages) {
