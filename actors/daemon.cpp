@@ -30,13 +30,12 @@ actor_topology::actor_topology(caf::actor_system& sys,
     sites_.push_back(
       sys.spawn(site_manager, store_, cache_, settings.site_cache_ttl));
   }
-  const auto db_url = storage::parse_database_url(settings.database_url);
   scheduler_config schedule;
   schedule.retention_days = settings.session_cleanup_days;
   schedule.hour = settings.cleanup_hour;
   schedule.minute = settings.cleanup_minute;
   cleanup_worker_config cleanup;
-  cleanup.url = db_url;
+  cleanup.url = storage::parse_database_url(settings.database_url);
   cleanup.batch_size = settings.cleanup_batch_size;
   cleanup.batch_pause = settings.cleanup_batch_pause;
   scheduler_ = sys.spawn(scheduler, schedule, cleanup, cache_);
