@@ -290,6 +290,36 @@ BOOST_AUTO_TEST_CASE(writes_keep_succeeding_during_a_long_cleanup) {
   BOOST_TEST_MESSAGE(during << " of " << writes << " writes during the cleanup");
 }
 
+BOOST_AUTO_TEST_CASE(a_daemon_stopped_during_a_cleanup_ends_it_after_a_batch) {
+  // 400 batches with their 25 ms rests: far longer than the drain.
+  constexpr std::size_t planted = 4000;
+  expired_sessions setup{planted, 10};
+  setup.backend.env["SHUTDOWN_GRACE_MS"] = "100";
+  auto& db = setup.db;
+  daemon_process d{quiet_schedule(setup.backend.env)};
+  std::jthread requester{[port = d.port()] {
+    api_client c{port};
+    try {
+      run_cleanup(c);  // answered or cut off by the shutdown: either is fine
+    } catch (const std::exception&) {
+      // the connection closed under it
+    }
+  }};
+  BOOST_TEST_REQUIRE(eventually(30s, [&] {
+    auto runs = db.runs();
+    return !runs.empty() && runs.back().outcome == "running";
+  }));
+  auto code = d.stop();
+  BOOST_TEST_REQUIRE(code.has_value(), d.log());
+  BOOST_TEST(*code == 0, d.log());
+  auto runs = db.runs();
+  BOOST_TEST_REQUIRE(runs.size() == 1u);
+  BOOST_TEST(runs[0].outcome == "failed");
+  BOOST_TEST(runs[0].deleted_sessions
+             == planted - db.sessions_tagged("expired"));
+  BOOST_TEST(d.log().find("stopped by shutdown") != std::string::npos, d.log());
+}
+
 // The real binary on a wall clock that starts a few seconds before 02:00
 // UTC runs the nightly cleanup by itself.
 BOOST_AUTO_TEST_CASE(the_nightly_run_starts_at_cleanup_at_by_itself) {
