@@ -343,6 +343,30 @@ BOOST_AUTO_TEST_CASE(the_nightly_run_starts_at_cleanup_at_by_itself) {
              != std::string::npos);
 }
 
+// A request started just before 02:00 by the faked clock keeps running past
+// it (200 batches, each with its 25 ms rest): the nightly run waits for it.
+BOOST_AUTO_TEST_CASE(cleanup_at_during_another_run_starts_right_after_it) {
+  auto backend = make_backend();
+  backend.env["CLEANUP_BATCH_SIZE"] = "10";
+  const auto start = at("2026-11-25T01:59:58Z");
+  database_probe db{backend.env["DATABASE_URL"]};
+  db.plant_sessions("expired", 2000, start - retention - 1h);
+  auto env = at_faked_time(backend.env, "@2026-11-25 01:59:58");
+  env["CLEANUP_AT"] = "02:00";
+  daemon_process d{env};
+  api_client c{d.port()};
+
+  BOOST_TEST(field(run_cleanup(c), "deleted_sessions") == 2000);
+  BOOST_TEST(eventually(30s, [&] {
+    return d.log().find("cleanup (schedule): deleted 0 sessions")
+           != std::string::npos;
+  }), d.log());
+  BOOST_TEST(d.log().find("cleanup (schedule): deferred until the request "
+                          "run under way has ended")
+               != std::string::npos,
+             d.log());
+}
+
 BOOST_AUTO_TEST_CASE(a_daemon_whose_last_run_is_two_days_old_catches_up) {
   expired_sessions setup{4};
   auto& db = setup.db;
