@@ -37,13 +37,12 @@ actor_topology::actor_topology(caf::actor_system& sys,
     {{settings.max_import_bytes, settings.max_json_depth},
      settings.request_timeout},
     2);
-  const auto db_url = storage::parse_database_url(settings.database_url);
   scheduler_config schedule;
   schedule.retention_days = settings.session_cleanup_days;
   schedule.hour = settings.cleanup_hour;
   schedule.minute = settings.cleanup_minute;
   cleanup_worker_config cleanup;
-  cleanup.url = db_url;
+  cleanup.url = storage::parse_database_url(settings.database_url);
   cleanup.batch_size = settings.cleanup_batch_size;
   cleanup.batch_pause = settings.cleanup_batch_pause;
   scheduler_ = sys.spawn(scheduler, schedule, cleanup, cache_);

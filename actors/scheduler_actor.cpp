@@ -1,5 +1,7 @@
 #include "actors/scheduler_actor.hpp"
 
+#include <utility>
+
 #include <caf/actor_cast.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -50,6 +52,22 @@ void log_run(const cleanup_in_progress& run) {
   }
 }
 
+void start_run(self_ptr self, std::string trigger, bool dry_run,
+               wall_time requested_at,
+               caf::typed_response_promise<cleanup_report> answer = {});
+
+/// Starts a scheduled or catch-up run now, or after the run under way.
+void start_or_defer(self_ptr self, std::string trigger, wall_time requested_at) {
+  auto& st = self->state;
+  if (!st.running) {
+    start_run(self, std::move(trigger), false, requested_at);
+    return;
+  }
+  spdlog::info("cleanup ({}): deferred until the {} run under way has ended",
+               trigger, st.running->trigger);
+  st.deferred = deferred_run{std::move(trigger), requested_at};
+}
+
 /// Ends `run` once the worker has answered and every cache entry of what it
 /// deleted is gone: counts, logs, answers the requester.
 void finish_if_done(self_ptr self, const run_ptr& run) {
@@ -71,17 +89,19 @@ void finish_if_done(self_ptr self, const run_ptr& run) {
     c.deleted_sites += static_cast<uint64_t>(run->report.deleted_sites);
   }
   log_run(*run);
-  if (!run->answer.pending())
-    return;
-  if (run->error)
-    run->answer.deliver(std::move(run->error));
-  else
-    run->answer.deliver(std::move(run->report));
+  if (run->answer.pending()) {
+    if (run->error)
+      run->answer.deliver(std::move(run->error));
+    else
+      run->answer.deliver(std::move(run->report));
+  }
+  if (auto next = std::exchange(st.deferred, std::nullopt))
+    start_run(self, std::move(next->trigger), false, next->requested_at);
 }
 
 void start_run(self_ptr self, std::string trigger, bool dry_run,
                wall_time requested_at,
-               caf::typed_response_promise<cleanup_report> answer = {}) {
+               caf::typed_response_promise<cleanup_report> answer) {
   auto& st = self->state;
   auto run = std::make_shared<cleanup_in_progress>();
   run->trigger = std::move(trigger);
@@ -114,12 +134,12 @@ void catch_up_if_due(self_ptr self) {
         std::optional<wall_time> last;
         if (history.has_last_success)
           last = storage::parse_timestamp(history.last_success);
-        if (!needs_catch_up(last, now(self)) || self->state.running)
-          return;  // a requested run, under way already, does the same
+        if (!needs_catch_up(last, now(self)))
+          return;
         spdlog::info("cleanup: the last successful run finished at {}, more "
                      "than a day ago: catching up",
                      history.last_success);
-        start_run(self, "catch-up", false, now(self));
+        start_or_defer(self, "catch-up", now(self));
       },
       [=](caf::error& err) {
         spdlog::warn("cleanup: cannot read when it last ran, so no catch-up: "
@@ -177,14 +197,8 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
     [=](atom::wake) {
       auto& st = self->state;
       const auto t = now(self);
-      if (t >= st.next_run) {
-        if (st.running)
-          spdlog::warn("cleanup (schedule): not started, the {} run is still "
-                       "under way and does the same",
-                       st.running->trigger);
-        else
-          start_run(self, "schedule", false, st.next_run);
-      }
+      if (t >= st.next_run)
+        start_or_defer(self, "schedule", st.next_run);
       // Also after the wall clock went back: never wait more than a day.
       if (t >= st.next_run || st.next_run - t > std::chrono::hours{24})
         st.next_run = next_daily(t, st.config.hour, st.config.minute);

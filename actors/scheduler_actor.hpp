@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/typed_response_promise.hpp>
@@ -53,6 +54,13 @@ struct cleanup_in_progress {
   caf::error error;
 };
 
+/// A scheduled or catch-up run that came due while another run was under
+/// way (a dry run, say): it starts when that one has ended.
+struct deferred_run {
+  std::string trigger;
+  wall_time requested_at;
+};
+
 struct scheduler_state {
   scheduler_state();  // user-declared: see caf-0.17-guide B3
   ~scheduler_state();
@@ -62,6 +70,7 @@ struct scheduler_state {
   /// Shared with the worker, which stops between batches once it is set.
   std::shared_ptr<std::atomic<bool>> stopping;
   std::shared_ptr<cleanup_in_progress> running;  // null when idle
+  std::optional<deferred_run> deferred;
   wall_time next_run;
   scheduler_counters counters;
   static inline const char* name = "memoryd.scheduler";

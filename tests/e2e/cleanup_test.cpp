@@ -290,6 +290,36 @@ BOOST_AUTO_TEST_CASE(writes_keep_succeeding_during_a_long_cleanup) {
   BOOST_TEST_MESSAGE(during << " of " << writes << " writes during the cleanup");
 }
 
+BOOST_AUTO_TEST_CASE(a_daemon_stopped_during_a_cleanup_ends_it_after_a_batch) {
+  // 400 batches with their 25 ms rests: far longer than the drain.
+  constexpr std::size_t planted = 4000;
+  expired_sessions setup{planted, 10};
+  setup.backend.env["SHUTDOWN_GRACE_MS"] = "100";
+  auto& db = setup.db;
+  daemon_process d{quiet_schedule(setup.backend.env)};
+  std::jthread requester{[port = d.port()] {
+    api_client c{port};
+    try {
+      run_cleanup(c);  // answered or cut off by the shutdown: either is fine
+    } catch (const std::exception&) {
+      // the connection closed under it
+    }
+  }};
+  BOOST_TEST_REQUIRE(eventually(30s, [&] {
+    auto runs = db.runs();
+    return !runs.empty() && runs.back().outcome == "running";
+  }));
+  auto code = d.stop();
+  BOOST_TEST_REQUIRE(code.has_value(), d.log());
+  BOOST_TEST(*code == 0, d.log());
+  auto runs = db.runs();
+  BOOST_TEST_REQUIRE(runs.size() == 1u);
+  BOOST_TEST(runs[0].outcome == "failed");
+  BOOST_TEST(runs[0].deleted_sessions
+             == planted - db.sessions_tagged("expired"));
+  BOOST_TEST(d.log().find("stopped by shutdown") != std::string::npos, d.log());
+}
+
 // The real binary on a wall clock that starts a few seconds before 02:00
 // UTC runs the nightly cleanup by itself.
 BOOST_AUTO_TEST_CASE(the_nightly_run_starts_at_cleanup_at_by_itself) {
@@ -311,6 +341,30 @@ BOOST_AUTO_TEST_CASE(the_nightly_run_starts_at_cleanup_at_by_itself) {
   }), d.log());
   BOOST_TEST(d.log().find("next at 2026-11-25T02:00:00.000000Z")
              != std::string::npos);
+}
+
+// A request started just before 02:00 by the faked clock keeps running past
+// it (200 batches, each with its 25 ms rest): the nightly run waits for it.
+BOOST_AUTO_TEST_CASE(cleanup_at_during_another_run_starts_right_after_it) {
+  auto backend = make_backend();
+  backend.env["CLEANUP_BATCH_SIZE"] = "10";
+  const auto start = at("2026-11-25T01:59:58Z");
+  database_probe db{backend.env["DATABASE_URL"]};
+  db.plant_sessions("expired", 2000, start - retention - 1h);
+  auto env = at_faked_time(backend.env, "@2026-11-25 01:59:58");
+  env["CLEANUP_AT"] = "02:00";
+  daemon_process d{env};
+  api_client c{d.port()};
+
+  BOOST_TEST(field(run_cleanup(c), "deleted_sessions") == 2000);
+  BOOST_TEST(eventually(30s, [&] {
+    return d.log().find("cleanup (schedule): deleted 0 sessions")
+           != std::string::npos;
+  }), d.log());
+  BOOST_TEST(d.log().find("cleanup (schedule): deferred until the request "
+                          "run under way has ended")
+               != std::string::npos,
+             d.log());
 }
 
 BOOST_AUTO_TEST_CASE(a_daemon_whose_last_run_is_two_days_old_catches_up) {

@@ -51,6 +51,7 @@ BOOST_AUTO_TEST_CASE(every_route) {
     {"PUT", session_path(uuid), route::session_put},
     {"DELETE", session_path(uuid), route::session_delete},
     {"PUT", session_path(uuid, "/preferences"), route::preferences_put},
+    {"POST", "/admin/cleanup", route::admin_cleanup},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.method << " " << r.target) {
@@ -59,6 +60,14 @@ BOOST_AUTO_TEST_CASE(every_route) {
       BOOST_TEST(match.query.empty());
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(the_query_reaches_the_handler_as_given) {
+  auto match = expect_match("POST", "/admin/cleanup?dry_run=true");
+  BOOST_TEST(to_string(match.target) == "admin_cleanup");
+  BOOST_TEST_REQUIRE(match.query.size() == 1u);
+  BOOST_TEST(match.query[0].first == "dry_run");
+  BOOST_TEST(match.query[0].second == "true");
 }
 
 BOOST_AUTO_TEST_CASE(session_ids_are_normalized_to_lower_case) {
@@ -103,6 +112,7 @@ BOOST_AUTO_TEST_CASE(other_methods_are_405_with_allow) {
     {"GET", session_path(uuid, "/preferences"), "PUT"},
     {"HEAD", "/healthz", "GET"},
     {"get", "/readyz", "GET"}, // methods are case-sensitive
+    {"GET", "/admin/cleanup", "POST"},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.method << " " << r.target) {
