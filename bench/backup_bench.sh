@@ -45,16 +45,9 @@ if [ -z "${MEMORYD_BENCH_READY:-}" ]; then
   esac
 fi
 
-work=$(mktemp -d /tmp/memoryd-backup-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 source bench/lib.sh
-# lib.sh starts build/apps/memoryd: run from $work, where build/ is $build_dir.
-ln -s "$build_dir" "$work/build"
+bench_workdir
+export MEMORYD_BUILD_DIR=$build_dir  # absolute: the rest runs in $work
 cd "$work"
 
 export MAX_BODY_BYTES=$((256 * 1024 * 1024)) REQUEST_TIMEOUT_MS=300000

@@ -12,6 +12,12 @@ bench_start() {
     scripts/build.sh >/dev/null
     exec scripts/with-services.sh "$0" "$@"
   fi
+  bench_workdir
+}
+
+# bench_workdir: makes $work and an empty pids array; when the script exits,
+# stops what it started (pids) and removes $work.
+bench_workdir() {
   work=$(mktemp -d "/tmp/memoryd-$(basename "$0" .sh).XXXXXX")
   pids=()
   trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT

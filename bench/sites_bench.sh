@@ -18,20 +18,8 @@ duration=${1:-5}
 rounds=${2:-3}
 clients=16
 
-if [ -z "${MEMORYD_TEST_PG_URL:-}" ]; then
-  MEMORYD_BENCH_DEPS=1 scripts/install-deps.sh
-  scripts/build.sh >/dev/null
-  exec scripts/with-services.sh "$0" "$@"
-fi
-
-work=$(mktemp -d /tmp/memoryd-sites-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 source bench/lib.sh
+bench_start "$@"
 
 psql -q -X "$MEMORYD_TEST_PG_URL" -c "CREATE DATABASE bench_sites" >/dev/null
 pg_url="${MEMORYD_TEST_PG_URL%/postgres}/bench_sites"
