@@ -61,7 +61,7 @@ void import_session(front_pointer self, exchange_ptr ex) {
                           {{"Location", "/api/sessions/" + r.id}},
                           std::move(r.body)};
     },
-    atom::import_::value, ex->request.body, commit_by);
+    atom::import_::value, std::move(ex->request.body), commit_by);
 }
 
 } // namespace

@@ -76,7 +76,7 @@ front_actor::behavior_type front(front_pointer self, front_wiring wiring) {
   return {
     [=](atom::http, api_request& req, responder_ptr& rsp) {
       ++self->state.counters.handled;
-      auto ex = std::make_shared<const exchange>(
+      auto ex = std::make_shared<exchange>(
         exchange{std::move(req), std::move(rsp), std::chrono::steady_clock::now()});
       try {
         switch (ex->request.target) {

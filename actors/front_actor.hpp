@@ -55,6 +55,7 @@ struct exchange {
   void fail(const caf::error& err) const;
 };
 
-using exchange_ptr = std::shared_ptr<const exchange>;
+// Not const: a handler may move a large body out of its request.
+using exchange_ptr = std::shared_ptr<exchange>;
 
 } // namespace memoryd

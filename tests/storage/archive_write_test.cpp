@@ -35,18 +35,26 @@ STORAGE_TEST_CASE(a_bad_last_row_writes_nothing) {
   auto& sql = *db.sql;
   archive_repository repo{sql};
   check_good_write(repo); // something there already
-  const auto before = row_counts(sql);
+  auto expected = row_counts(sql);
+  // `bad` throws and leaves every table as it was.
+  auto refused = [&](const session_archive& bad) {
+    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
+    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+  };
+  // The connection still takes a good write afterwards.
+  auto good_write = [&] {
+    check_good_write(repo);
+    expected = plus(expected, rows_of(synthetic_archive({})));
+  };
 
-  // (a) A deployment status the database's CHECK refuses.
+  // (a) A deployment status the database refuses (checked before it does).
   {
     auto bad = synthetic_archive({});
     bad.sites.back().deployments.back().status = "bogus";
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == before, boost::test_tools::per_element());
+    refused(bad);
     BOOST_TEST(!repo.read(bad.session.session_id, true).has_value());
   }
-  check_good_write(repo);
-  auto expected = plus(before, rows_of(synthetic_archive({})));
+  good_write();
 
   // (b) Code with U+0000, refused before the insert.
   {
@@ -56,11 +64,9 @@ STORAGE_TEST_CASE(a_bad_last_row_writes_nothing) {
     last.deployments.clear();
     last.versions.back().code = std::string{"ok\0no", 5};
     last.versions.back().code_size = 5;
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
   }
-  check_good_write(repo);
-  expected = plus(expected, rows_of(synthetic_archive({})));
+  good_write();
 
   // (c) The same version number twice in the last site: refused by the
   // numbering check once the earlier sites are written.
@@ -73,11 +79,9 @@ STORAGE_TEST_CASE(a_bad_last_row_writes_nothing) {
     twin.code = "another code";
     twin.code_size = static_cast<int64_t>(twin.code.size());
     last.versions.push_back(twin);
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
   }
-  check_good_write(repo);
-  expected = plus(expected, rows_of(synthetic_archive({})));
+  good_write();
 
   // (d) An audit of a version the site does not have (foreign key).
   {
@@ -88,36 +92,29 @@ STORAGE_TEST_CASE(a_bad_last_row_writes_nothing) {
     audit.audit_id = random_uuid();
     audit.version = 3; // versions 1 and 2 only
     last.audits.push_back(audit);
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
   }
-  check_good_write(repo);
-  expected = plus(expected, rows_of(synthetic_archive({})));
+  good_write();
 
   // (e) A deployment of a version the site does not have (foreign key).
   {
     auto bad = synthetic_archive({});
     bad.sites.back().deployments.back().version = 99;
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
   }
-  check_good_write(repo);
-  expected = plus(expected, rows_of(synthetic_archive({})));
+  good_write();
 
   // (f) An audit score out of range (CHECK), and a timestamp that is none.
   {
     auto bad = synthetic_archive({});
     bad.sites.back().deployments.clear();
     bad.sites.back().audits.back().score = 100.5;
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
     bad = synthetic_archive({});
     bad.sites.back().deployments.back().created_at = "yesterday";
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
   }
-  check_good_write(repo);
-  expected = plus(expected, rows_of(synthetic_archive({})));
+  good_write();
 
   // (g) An id that is not a lower-case UUID, and a version number below 1.
   {
@@ -125,15 +122,12 @@ STORAGE_TEST_CASE(a_bad_last_row_writes_nothing) {
     auto& id = bad.sites.back().deployments.back().deployment_id;
     std::transform(id.begin(), id.end(), id.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
     bad = synthetic_archive({1, 1, 0, 0});
     bad.sites.back().versions.back().version = 0;
-    BOOST_CHECK_THROW(repo.write(bad), std::invalid_argument);
-    BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
+    refused(bad);
   }
-  check_good_write(repo);
-  expected = plus(expected, rows_of(synthetic_archive({})));
+  good_write();
   BOOST_TEST(row_counts(sql) == expected, boost::test_tools::per_element());
 }
 
