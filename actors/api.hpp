@@ -45,6 +45,9 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 struct api_request {
   route target = route::healthz;
   std::string request_id;
+  /// The tenant of the request's bearer token: "" without API_TOKENS and
+  /// for a token configured without a tenant (the default tenant).
+  std::string tenant;
   /// Path parameters in route order (e.g. the session id, lower-case).
   std::vector<std::string> path_params;
   /// Decoded query parameters in the order given.

@@ -22,14 +22,14 @@ errc errc_of(error_type type) {
 }
 
 /// Everything gets a new id, so that an import never touches existing data
-/// (and the same backup can be imported twice). The session starts its
-/// life now: retention counts from the import, not from the original. Its
-/// revision is the document's, so that a re-export matches the original's
-/// but for ids and timestamps.
+/// (and the same backup can be imported twice); the importer's tenant owns
+/// it (storage sets that). The session starts its life now: retention
+/// counts from the import, not from the original. Its revision is the
+/// document's, so that a re-export matches the original's but for ids and
+/// timestamps.
 void give_new_identity(storage::session_archive& archive) {
   auto& session = archive.session;
   session.session_id = new_uuid();
-  session.tenant.clear();
   session.created_at = session.updated_at = storage::now_timestamp();
   for (auto& s : archive.sites) {
     s.site.site_id = new_uuid();
@@ -49,16 +49,13 @@ void give_new_identity(storage::session_archive& archive) {
 }
 
 /// The 201 answer: the new session's id and what it holds.
-rendered import_answer(const storage::session_archive& archive) {
-  std::size_t versions = 0;
-  for (const auto& s : archive.sites)
-    versions += s.versions.size();
-  const auto& id = archive.session.session_id;
-  return {id, 1,
-          "{\"session_id\":\"" + id
-            + "\",\"sites\":" + std::to_string(archive.sites.size())
-            + ",\"versions\":" + std::to_string(versions) + "}",
-          false};
+rendered import_answer(const committed<import_summary>& c) {
+  const auto& s = c.value;
+  return {s.session_id, 1,
+          "{\"session_id\":\"" + s.session_id
+            + "\",\"sites\":" + std::to_string(s.sites)
+            + ",\"versions\":" + std::to_string(s.versions) + "}",
+          false, c.replayed};
 }
 
 } // namespace
@@ -68,13 +65,13 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
   self->state.store = std::move(store);
   self->state.options = options;
   return {
-    [=](atom::export_, const std::string& session_id, bool include_sites,
-        bool compress) -> caf::result<std::string> {
+    [=](atom::export_, const std::string& tenant, const std::string& session_id,
+        bool include_sites, bool compress) -> caf::result<std::string> {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<std::string>();
       self
         ->request(self->state.store, self->state.options.storage_timeout,
-                  atom::arch_read::value, session_id, include_sites)
+                  atom::arch_read::value, tenant, session_id, include_sites)
         .then(
           [=](storage::session_archive& archive) mutable {
             const auto started = std::chrono::steady_clock::now();
@@ -92,8 +89,8 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::import_, std::string& body,
-        caf::timestamp commit_by) -> caf::result<rendered> {
+    [=](atom::import_, std::string& body, caf::timestamp commit_by,
+        storage::write_key& key) -> caf::result<rendered> {
       ++self->state.counters.handled;
       storage::session_archive archive;
       try {
@@ -104,7 +101,6 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
       }
       std::string{}.swap(body);  // the document is in `archive` now
       give_new_identity(archive);
-      auto answer = import_answer(archive);
       auto rp = self->make_response_promise<rendered>();
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         commit_by - caf::make_timestamp());
@@ -113,13 +109,17 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
                                          "request's deadline; nothing was written");
       self
         ->request(self->state.store, left + std::chrono::seconds{1},
-                  atom::arch_write::value, std::move(archive), commit_by)
+                  atom::arch_write::value, std::move(archive), commit_by,
+                  std::move(key))
         .then(
-          [=](bool) mutable {
-            ++self->state.imported;
-            spdlog::info("backup: imported session {}: {}", answer.id,
-                         answer.body);
-            rp.deliver(answer);
+          [=](committed<import_summary>& c) mutable {
+            auto answer = import_answer(c);
+            if (!c.replayed) {
+              ++self->state.imported;
+              spdlog::info("backup: imported session {}: {}", answer.id,
+                           answer.body);
+            }
+            rp.deliver(std::move(answer));
           },
           fail_to(self, rp));
       return rp;

@@ -45,7 +45,7 @@ void export_session(front_pointer self, exchange_ptr ex) {
   ask<std::string>(
     self, ex, self->state.wiring.backup,
     [](std::string& out) { return api_response{200, {}, std::move(out)}; },
-    atom::export_::value, std::move(session_id),
+    atom::export_::value, ex->request.tenant, std::move(session_id),
     optional_flag(obj, "include_sites", true), optional_flag(obj, "compress", true));
 }
 
@@ -54,6 +54,7 @@ void import_session(front_pointer self, exchange_ptr ex) {
   // 504): a failed request changes nothing.
   const auto commit_by =
     caf::make_timestamp() + self->state.wiring.options.request_timeout * 9 / 10;
+  auto key = write_key_for(*ex);  // its fingerprint reads the body: first
   ask<rendered>(
     self, ex, self->state.wiring.backup,
     [](rendered& r) {
@@ -61,7 +62,8 @@ void import_session(front_pointer self, exchange_ptr ex) {
                           {{"Location", "/api/sessions/" + r.id}},
                           std::move(r.body)};
     },
-    atom::import_::value, std::move(ex->request.body), commit_by);
+    atom::import_::value, std::move(ex->request.body), commit_by,
+    std::move(key));
 }
 
 } // namespace

@@ -34,11 +34,11 @@ cache_lookup to_lookup(std::optional<cache::entry> e, cache_counters& c) {
 } // namespace
 
 std::string session_cache_key(const std::string& session_id) {
-  return "memoryd:v1:session:" + session_id;
+  return "memoryd:v2:session:" + session_id;
 }
 
 std::string site_cache_key(const std::string& site_id) {
-  return "memoryd:v1:site:" + site_id;
+  return "memoryd:v2:site:" + site_id;
 }
 
 cache_actor::behavior_type

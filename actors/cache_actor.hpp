@@ -59,11 +59,12 @@ redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
 /// REDIS_URL.
 cache_actor make_cache(caf::actor_system& sys, const cache_options& options);
 
-/// Cache keys (design.md: memoryd:v1:<kind>:<id>).
+/// Cache keys: memoryd:v2:<kind>:<id> (v2: the values carry their owner,
+/// see owned_body.hpp; v1 values did not).
 std::string session_cache_key(const std::string& session_id);
 std::string site_cache_key(const std::string& site_id);
 
 /// Matches every key memoryd writes.
-inline constexpr const char* cache_key_pattern = "memoryd:v1:*";
+inline constexpr const char* cache_key_pattern = "memoryd:v2:*";
 
 } // namespace memoryd

@@ -20,6 +20,7 @@
 #include "actors/api.hpp"
 #include "storage/archive_records.hpp"
 #include "storage/cleanup_records.hpp"
+#include "storage/idempotency_repository.hpp"
 #include "storage/records.hpp"
 #include "storage/site_records.hpp"
 
@@ -69,12 +70,40 @@ struct rendered {
   int64_t revision = 0;
   std::string body;
   bool cache_hit = false;
+  bool replayed = false;  // the first answer to a repeated Idempotency-Key
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rendered& x) {
   return f(caf::meta::type_name("rendered"), x.id, x.revision, x.body,
-           x.cache_hit);
+           x.cache_hit, x.replayed);
+}
+
+/// A storage write's answer: what it committed or, for a repeat of a
+/// committed write (the same key and request), what that one committed.
+/// A replayed value may be older than the database: never cache it.
+template <class T>
+struct committed {
+  T value;
+  bool replayed = false;
+};
+
+template <class Inspector, class T>
+typename Inspector::result_type inspect(Inspector& f, committed<T>& x) {
+  return f(caf::meta::type_name("committed"), x.value, x.replayed);
+}
+
+/// What an import committed: the new session and what it holds.
+struct import_summary {
+  std::string session_id;
+  int64_t sites = 0;
+  int64_t versions = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_summary& x) {
+  return f(caf::meta::type_name("import_summary"), x.session_id, x.sites,
+           x.versions);
 }
 
 /// The answer of a cache lookup.
@@ -103,6 +132,7 @@ typename Inspector::result_type inspect(Inspector& f, dependency_state& x) {
 
 /// GET /api/sessions/{id}/sites: one page, oldest first.
 struct site_page_query {
+  std::string tenant;
   std::string session_id;
   std::size_t limit = 20;
   bool has_cursor = false;
@@ -112,12 +142,14 @@ struct site_page_query {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, site_page_query& x) {
-  return f(caf::meta::type_name("site_page_query"), x.session_id, x.limit,
+  return f(caf::meta::type_name("site_page_query"), x.tenant, x.session_id,
+           x.limit,
            x.has_cursor, x.after_created_at, x.after_site_id);
 }
 
 /// GET /api/sessions/sites/{id}/versions: one page, newest first.
 struct version_page_query {
+  std::string tenant;
   std::string site_id;
   std::size_t limit = 20;
   int64_t before_version = 0;  // 0: from the newest
@@ -125,7 +157,8 @@ struct version_page_query {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, version_page_query& x) {
-  return f(caf::meta::type_name("version_page_query"), x.site_id, x.limit,
+  return f(caf::meta::type_name("version_page_query"), x.tenant, x.site_id,
+           x.limit,
            x.before_version);
 }
 
@@ -133,7 +166,8 @@ typename Inspector::result_type inspect(Inspector& f, version_page_query& x) {
 /// the site's revision after the commit (for fencing the cache); a new
 /// site also its view (for writing the cache through).
 struct site_write {
-  std::vector<int64_t> versions;      // ver_add: in request order
+  std::vector<storage::version_record> versions;  // ver_add: in request
+                                                  // order, without code
   storage::audit_record audit;        // audit_add
   storage::deployment_record deployment;  // deploy_add
   int64_t revision = 0;
@@ -211,10 +245,16 @@ typename Inspector::result_type inspect(Inspector& f, session_record& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_update& x) {
-  return f(caf::meta::type_name("session_update"), x.session_id,
+  return f(caf::meta::type_name("session_update"), x.session_id, x.tenant,
            x.set_user_id, x.has_user_id, x.user_id, x.set_state, x.state_json,
            x.set_preferences, x.preferences_json, x.expected_revision,
            x.updated_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, write_key& x) {
+  return f(caf::meta::type_name("write_key"), x.tenant, x.from_client, x.key,
+           x.operation, x.request_sha256);
 }
 
 template <class Inspector>
@@ -264,26 +304,33 @@ using front_actor = caf::typed_actor<
   extend_with<status_client_actor>;
 
 /// Sessions: cache first, storage on a miss, cache refreshed after commits.
+/// Every message names its tenant (in the record, query or write key): what
+/// belongs to another tenant answers errc::not_found, as if it did not exist.
+/// Every write carries a write_key (see storage::write_key).
 using session_actor = caf::typed_actor<
   // Creates a session from a validated draft (id and timestamps are set here).
-  caf::replies_to<atom::create, storage::session_record>::with<rendered>,
-  // Reads a session (rendered body; cache_hit tells where it came from).
-  caf::replies_to<atom::get, std::string>::with<rendered>,
+  caf::replies_to<atom::create, storage::session_record, storage::write_key>::
+    with<rendered>,
+  // Reads a session (tenant, id; cache_hit tells where it came from).
+  caf::replies_to<atom::get, std::string, std::string>::with<rendered>,
   // Applies a PUT (optionally conditional on a revision).
-  caf::replies_to<atom::update, storage::session_update>::with<rendered>,
+  caf::replies_to<atom::update, storage::session_update, storage::write_key>::
+    with<rendered>,
   // Deletes a session and everything it owns (errc::not_found when it did
   // not exist) and drops their cache entries; answers true once done.
-  caf::replies_to<atom::erase, std::string>::with<bool>,
+  caf::replies_to<atom::erase, std::string, storage::write_key>::with<bool>,
   // One page of sessions as the rendered list body.
   caf::replies_to<atom::list, storage::session_page_query>::with<std::string>>::
   extend_with<status_client_actor>;
 
 /// Preferences: merge-patches a session's preferences with type checks,
-/// retrying on a concurrent change.
+/// retrying on a concurrent change unless the client named the revision.
 using preference_actor = caf::typed_actor<
-  // Applies a JSON merge patch (session id, patch text); answers the
-  // rendered {"session_id", "preferences"} with the new revision.
-  caf::replies_to<atom::merge, std::string, std::string>::with<rendered>>::
+  // Applies a JSON merge patch (session id, patch text, If-Match revision
+  // or -1); answers the rendered {"session_id", "preferences"} with the new
+  // revision.
+  caf::replies_to<atom::merge, std::string, std::string, int64_t,
+                  storage::write_key>::with<rendered>>::
   extend_with<status_client_actor>;
 
 /// Sites and their versions, audits and deployments. Sharded by site id;
@@ -292,24 +339,27 @@ using preference_actor = caf::typed_actor<
 /// after the commit). The site's view is cached and written through.
 using site_actor = caf::typed_actor<
   // Creates a site (draft record, version 1); answers the rendered view.
-  caf::replies_to<atom::site_new, storage::site_record, storage::new_version>::
-    with<rendered>,
-  // Reads a site's view (cache first).
-  caf::replies_to<atom::site_view, std::string>::with<rendered>,
+  caf::replies_to<atom::site_new, storage::site_record, storage::new_version,
+                  storage::write_key>::with<rendered>,
+  // Reads a site's view (tenant, site id; cache first).
+  caf::replies_to<atom::site_view, std::string, std::string>::with<rendered>,
   // One page of a session's sites as the rendered list body.
   caf::replies_to<atom::site_list, site_page_query>::with<std::string>,
   // Adds a version (site id, version); answers its rendered metadata.
-  caf::replies_to<atom::ver_add, std::string, storage::new_version>::
-    with<rendered>,
+  caf::replies_to<atom::ver_add, std::string, storage::new_version,
+                  storage::write_key>::with<rendered>,
   // One page of version metadata as the rendered list body.
   caf::replies_to<atom::ver_list, version_page_query>::with<std::string>,
-  // One version with its code (site id, number).
-  caf::replies_to<atom::ver_get, std::string, int64_t>::with<rendered>,
+  // One version with its code (tenant, site id, number).
+  caf::replies_to<atom::ver_get, std::string, std::string, int64_t>::
+    with<rendered>,
   // Records an audit (its score becomes the version's audit_score).
-  caf::replies_to<atom::audit_add, storage::audit_record>::with<rendered>,
+  caf::replies_to<atom::audit_add, storage::audit_record, storage::write_key>::
+    with<rendered>,
   // Records a deployment.
-  caf::replies_to<atom::deploy_add, storage::deployment_record>::
-    with<rendered>>::extend_with<status_client_actor>;
+  caf::replies_to<atom::deploy_add, storage::deployment_record,
+                  storage::write_key>::with<rendered>>::
+  extend_with<status_client_actor>;
 
 /// The cache: Redis or the in-process LRU behind one interface. Never fails:
 /// trouble is a miss or a skipped write.
@@ -329,69 +379,84 @@ using cache_actor = caf::typed_actor<
   extend_with<status_client_actor>;
 
 /// A storage worker (detached: SOCI blocks) owning one database connection;
-/// a pool of them sits behind one handle. Errors are errc::not_found,
-/// precondition_failed, conflict or storage.
+/// a pool of them sits behind one handle. Errors are errc::not_found (also
+/// for what belongs to another tenant), precondition_failed, conflict or
+/// storage. Every write runs in one transaction together with its write
+/// key, and answers what it committed; a repeat of a committed key and
+/// request answers that again (replayed) and writes nothing.
 using storage_actor = caf::typed_actor<
   // Inserts a new session with its preferences row.
-  caf::replies_to<atom::create, storage::session_record>::
+  caf::replies_to<atom::create, storage::session_record, storage::write_key>::
+    with<committed<storage::session_record>>,
+  // Reads one session (tenant, id).
+  caf::replies_to<atom::get, std::string, std::string>::
     with<storage::session_record>,
-  // Reads one session.
-  caf::replies_to<atom::get, std::string>::with<storage::session_record>,
   // Applies an update, bumping the revision.
-  caf::replies_to<atom::update, storage::session_update>::
-    with<storage::session_record>,
+  caf::replies_to<atom::update, storage::session_update, storage::write_key>::
+    with<committed<storage::session_record>>,
   // Deletes a session (cascading) and answers the ids of the sites that went
   // with it; errc::not_found when it did not exist.
-  caf::replies_to<atom::erase, std::string>::with<std::vector<std::string>>,
+  caf::replies_to<atom::erase, std::string, storage::write_key>::
+    with<committed<std::vector<std::string>>>,
   // One page of sessions.
   caf::replies_to<atom::list, storage::session_page_query>::
     with<storage::session_page>,
   // Replaces preferences (session id, JSON, expected revision).
-  caf::replies_to<atom::prefs_put, std::string, std::string, int64_t>::
-    with<storage::session_record>,
+  caf::replies_to<atom::prefs_put, std::string, std::string, int64_t,
+                  storage::write_key>::
+    with<committed<storage::session_record>>,
   // Creates a site with its version 1; answers its view.
-  caf::replies_to<atom::site_new, storage::site_record, storage::new_version>::
-    with<site_write>,
-  // Reads a site's view.
-  caf::replies_to<atom::site_view, std::string>::with<storage::site_view>,
+  caf::replies_to<atom::site_new, storage::site_record, storage::new_version,
+                  storage::write_key>::with<committed<site_write>>,
+  // Reads a site's view (tenant, site id).
+  caf::replies_to<atom::site_view, std::string, std::string>::
+    with<storage::site_view>,
   // One page of a session's sites.
   caf::replies_to<atom::site_list, site_page_query>::with<storage::site_page>,
-  // Appends versions in one transaction; numbers and the new revision.
-  caf::replies_to<atom::ver_add, std::string, std::vector<storage::new_version>>::
-    with<site_write>,
+  // Appends versions in one transaction; their metadata and the new
+  // revision.
+  caf::replies_to<atom::ver_add, std::string, std::vector<storage::new_version>,
+                  storage::write_key>::with<committed<site_write>>,
   // One page of version metadata.
   caf::replies_to<atom::ver_list, version_page_query>::
     with<storage::version_page>,
-  // One version with code.
-  caf::replies_to<atom::ver_get, std::string, int64_t>::
+  // One version with code (tenant, site id, number).
+  caf::replies_to<atom::ver_get, std::string, std::string, int64_t>::
     with<storage::version_record>,
   // Records an audit; the audit and the new revision.
-  caf::replies_to<atom::audit_add, storage::audit_record>::with<site_write>,
+  caf::replies_to<atom::audit_add, storage::audit_record, storage::write_key>::
+    with<committed<site_write>>,
   // Records a deployment; the deployment and the new revision.
-  caf::replies_to<atom::deploy_add, storage::deployment_record>::
-    with<site_write>,
+  caf::replies_to<atom::deploy_add, storage::deployment_record,
+                  storage::write_key>::with<committed<site_write>>,
   // Runs a trivial query for /readyz.
   caf::replies_to<atom::ping>::with<dependency_state>,
-  // Reads a whole session (id, include_sites) in one snapshot.
-  caf::replies_to<atom::arch_read, std::string, bool>::
+  // Reads a whole session (tenant, id, include_sites) in one snapshot.
+  caf::replies_to<atom::arch_read, std::string, std::string, bool>::
     with<storage::session_archive>,
-  // Writes a whole session with all it holds in one transaction, which is
-  // rolled back instead of committed once the deadline has passed (the
-  // requester has given up and answered the client).
-  caf::replies_to<atom::arch_write, storage::session_archive, caf::timestamp>::
-    with<bool>>::extend_with<status_client_actor>;
+  // Writes a whole session with all it holds in one transaction, in the
+  // write key's tenant, which is rolled back instead of committed once the
+  // deadline has passed (the requester has given up and answered the
+  // client).
+  caf::replies_to<atom::arch_write, storage::session_archive, caf::timestamp,
+                  storage::write_key>::with<committed<import_summary>>>::
+  extend_with<status_client_actor>;
 
 /// Export and import of whole sessions. The heavy part (rendering, gzip,
 /// base64, parsing and checking documents of up to MAX_IMPORT_BYTES) runs on
 /// a few detached workers of its own, never on the scheduler's threads; the
 /// rows go through the storage pool.
 using backup_actor = caf::typed_actor<
-  // Exports (session id, include_sites, compress); answers the 200 body.
-  caf::replies_to<atom::export_, std::string, bool, bool>::with<std::string>,
-  // Imports the backup in a raw POST /api/sessions/import body, committing
-  // before the deadline; answers the new session's id and the 201 body.
-  caf::replies_to<atom::import_, std::string, caf::timestamp>::
-    with<rendered>>::extend_with<status_client_actor>;
+  // Exports (tenant, session id, include_sites, compress); answers the
+  // 200 body.
+  caf::replies_to<atom::export_, std::string, std::string, bool, bool>::
+    with<std::string>,
+  // Imports the backup in a raw POST /api/sessions/import body into the
+  // write key's tenant, committing before the deadline; answers the new
+  // session's id and the 201 body.
+  caf::replies_to<atom::import_, std::string, caf::timestamp,
+                  storage::write_key>::with<rendered>>::
+  extend_with<status_client_actor>;
 
 } // namespace memoryd
 

@@ -8,6 +8,7 @@
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "actors/merge_patch.hpp"
+#include "actors/owned_body.hpp"
 #include "actors/session_codec.hpp"
 
 namespace memoryd {
@@ -46,26 +47,37 @@ bool is_precondition_failure(const caf::error& err) {
 void write_merged(self_ptr self, const storage::session_record& s,
                   int attempts_left) {
   const auto& id = s.session_id;
+  const auto& head = self->state.queues.at(id).front();
+  if (head.expected_revision >= 0 && head.expected_revision != s.revision)
+    return fail(self, id,
+                make_error(errc::precondition_failed,
+                           "session " + id + " is at revision "
+                             + std::to_string(s.revision) + ", not "
+                             + std::to_string(head.expected_revision)));
   auto merged = parse_trusted_json(s.preferences_json);
-  apply_merge_patch(merged, *self->state.queues.at(id).front().patch);
+  apply_merge_patch(merged, *head.patch);
+  const bool conditional = head.expected_revision >= 0;
   self
     ->request(self->state.store, caf::infinite, atom::prefs_put::value, id,
-              to_json_text(merged), s.revision)
+              to_json_text(merged), s.revision, head.key)
     .then(
-      [=](storage::session_record& stored) {
+      [=](committed<storage::session_record>& c) {
+        const auto& stored = c.value;
         auto out = rendered{id, stored.revision, render_preferences(stored),
-                            false};
+                            false, c.replayed};
+        if (c.replayed)
+          return finish(self, id, out);
         // The session's cached body has changed too: refresh it first.
         self
           ->request(self->state.cache, caf::infinite, atom::put::value,
                     session_cache_key(id), stored.revision,
-                    render_session(stored),
+                    seal_body(stored.tenant, render_session(stored)),
                     static_cast<int64_t>(self->state.ttl.count()))
           .then([=](bool) { finish(self, id, out); },
                 [=](caf::error&) { finish(self, id, out); });
       },
       [=](caf::error& err) {
-        if (!is_precondition_failure(err)) {
+        if (!is_precondition_failure(err) || conditional) {
           fail(self, id, std::move(err));
         } else if (attempts_left > 1) {
           ++self->state.retries;
@@ -79,7 +91,8 @@ void write_merged(self_ptr self, const storage::session_record& s,
 }
 
 void attempt_merge(self_ptr self, const std::string& id, int attempts_left) {
-  self->request(self->state.store, caf::infinite, atom::get::value, id)
+  const auto& tenant = self->state.queues.at(id).front().key.tenant;
+  self->request(self->state.store, caf::infinite, atom::get::value, tenant, id)
     .then(
       [=](storage::session_record& s) { write_merged(self, s, attempts_left); },
       [=](caf::error& err) { fail(self, id, std::move(err)); });
@@ -94,14 +107,16 @@ preference_manager(self_ptr self, storage_actor store, cache_actor cache,
   self->state.cache = std::move(cache);
   self->state.ttl = ttl;
   return {
-    [=](atom::merge, const std::string& id, const std::string& patch_text) {
+    [=](atom::merge, const std::string& id, const std::string& patch_text,
+        int64_t expected_revision, storage::write_key& key) {
       ++self->state.counters.handled;
       auto promise = self->make_response_promise<rendered>();
       // The front actor validated the patch; it parses here without error.
       auto patch = std::make_shared<const boost::json::value>(
         parse_trusted_json(patch_text));
       auto& queue = self->state.queues[id];
-      queue.push_back({promise, std::move(patch)});
+      queue.push_back(
+        {promise, std::move(patch), expected_revision, std::move(key)});
       if (queue.size() == 1)
         attempt_merge(self, id, max_merge_attempts);
       return promise;

@@ -5,7 +5,8 @@
 // read; another writer in between (another process, or a PUT of the
 // session) makes the write fail with a precondition, and the merge is redone
 // on fresh data. Patches of one session wait in a queue here, one at a time,
-// so that they do not race each other within this process.
+// so that they do not race each other within this process. A patch sent
+// with If-Match is never redone: a revision other than the client's is 412.
 
 #include <chrono>
 #include <deque>
@@ -25,6 +26,8 @@ namespace memoryd {
 struct queued_merge {
   caf::typed_response_promise<rendered> promise;
   std::shared_ptr<const boost::json::value> patch;
+  int64_t expected_revision = -1;  // If-Match; -1: any
+  storage::write_key key;          // its tenant owns the session
 };
 
 struct preference_state {

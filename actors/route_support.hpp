@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -28,16 +29,30 @@ inline boost::json::value body_json(front_pointer self, const exchange_ptr& ex) 
                          self->state.wiring.options.max_json_depth);
 }
 
+/// The key of the write `ex` asks for: the client's Idempotency-Key (with
+/// the fingerprint of the request: route, path and query parameters,
+/// If-Match and body), or a new one the daemon makes. Throws request_error
+/// for a malformed key.
+storage::write_key write_key_for(const exchange& ex);
+
 /// Asks `dest` (with the request's deadline) and answers the HTTP request:
-/// a `Result` through `to_response`, an error with the envelope.
+/// a `Result` through `to_response`, an error with the envelope. A
+/// replayed write says so (Idempotent-Replayed: true).
 template <class Result, class Handle, class ToResponse, class... Ts>
 void ask(front_pointer self, const exchange_ptr& ex, const Handle& dest,
          ToResponse to_response, Ts&&... xs) {
   self
     ->request(dest, self->state.wiring.options.request_timeout,
               std::forward<Ts>(xs)...)
-    .then([=](Result& r) mutable { ex->respond(to_response(r)); },
-          [=](caf::error& err) { ex->fail(err); });
+    .then(
+      [=](Result& r) mutable {
+        auto res = to_response(r);
+        if constexpr (std::is_same_v<Result, rendered>)
+          if (r.replayed)
+            res.headers.emplace_back("Idempotent-Replayed", "true");
+        ex->respond(std::move(res));
+      },
+      [=](caf::error& err) { ex->fail(err); });
 }
 
 /// A rendered list body as a 200.

@@ -5,6 +5,8 @@
 
 #include "actors/actor_support.hpp"
 #include "actors/cache_actor.hpp"
+#include "actors/errors.hpp"
+#include "actors/owned_body.hpp"
 #include "actors/session_codec.hpp"
 #include "storage/timestamp.hpp"
 
@@ -15,31 +17,35 @@ namespace {
 using self_ptr = session_actor::stateful_pointer<session_state>;
 
 /// Renders a committed record, writes it to the cache (put-if-newer) and
-/// answers once the cache has taken it (or refused: it never fails).
+/// answers once the cache has taken it (or refused: it never fails). A
+/// replayed record may be older than the database: it is answered as it
+/// was, and the cache is left alone.
 void commit_and_reply(self_ptr self, caf::typed_response_promise<rendered> rp,
-                      const storage::session_record& s) {
-  auto body = render_session(s);
-  rendered out{s.session_id, s.revision, body, false};
+                      const committed<storage::session_record>& c) {
+  const auto& s = c.value;
+  rendered out{s.session_id, s.revision, render_session(s), false, c.replayed};
+  if (c.replayed)
+    return (void)rp.deliver(std::move(out));
   self->request(self->state.cache, caf::infinite, atom::put::value,
-                session_cache_key(s.session_id), s.revision, std::move(body),
+                session_cache_key(s.session_id), s.revision,
+                seal_body(s.tenant, out.body),
                 static_cast<int64_t>(self->state.ttl.count()))
     .then([rp, out](bool) mutable { rp.deliver(out); },
           // The cache is an accelerator: its failure never fails a write.
           [rp, out](caf::error&) mutable { rp.deliver(out); });
 }
 
-/// Reads a session from storage after a cache miss and fills the cache.
+/// Reads `tenant`'s session from storage after a cache miss and fills the
+/// cache.
 void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
-                     const std::string& id);
-
-void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
-                     const std::string& id) {
-  self->request(self->state.store, caf::infinite, atom::get::value, id)
+                     const std::string& tenant, const std::string& id) {
+  self->request(self->state.store, caf::infinite, atom::get::value, tenant, id)
     .then(
       [=](storage::session_record& s) mutable {
         auto body = render_session(s);
         caf::anon_send(self->state.cache, atom::put::value,
-                       session_cache_key(id), s.revision, body,
+                       session_cache_key(id), s.revision,
+                       seal_body(s.tenant, body),
                        static_cast<int64_t>(self->state.ttl.count()));
         rp.deliver(rendered{id, s.revision, std::move(body), false});
       },
@@ -76,52 +82,65 @@ session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
   self->state.cache = std::move(cache);
   self->state.ttl = ttl;
   return {
-    [=](atom::create, storage::session_record& draft) {
+    [=](atom::create, storage::session_record& draft,
+        storage::write_key& key) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<rendered>();
       draft.session_id = new_uuid();
+      draft.tenant = key.tenant;
       draft.revision = 1;
       draft.created_at = draft.updated_at = storage::now_timestamp();
       self->request(self->state.store, caf::infinite, atom::create::value,
-                    std::move(draft))
-        .then([=](storage::session_record& s) { commit_and_reply(self, rp, s); },
-              fail_to(self, rp));
+                    std::move(draft), std::move(key))
+        .then(
+          [=](committed<storage::session_record>& c) {
+            commit_and_reply(self, rp, c);
+          },
+          fail_to(self, rp));
       return rp;
     },
-    [=](atom::get, const std::string& id) {
+    [=](atom::get, const std::string& tenant, const std::string& id) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<rendered>();
-      auto key = session_cache_key(id);
       self
         ->request(self->state.cache, caf::infinite, atom::get::value,
                   session_cache_key(id))
         .then(
           [=](cache_lookup& hit) mutable {
-            if (hit.found)
-              rp.deliver(rendered{id, hit.revision, std::move(hit.value), true});
-            else
-              load_from_store(self, rp, id);
+            if (!hit.found)
+              return load_from_store(self, rp, tenant, id);
+            auto body = open_body(tenant, std::move(hit.value));
+            if (!body)  // another tenant's: as the database would answer
+              return (void)rp.deliver(
+                make_error(errc::not_found, "session " + id + " does not exist"));
+            rp.deliver(rendered{id, hit.revision, std::move(*body), true});
           },
-          [=](caf::error&) { load_from_store(self, rp, id); });
+          [=](caf::error&) { load_from_store(self, rp, tenant, id); });
       return rp;
     },
-    [=](atom::update, storage::session_update& u) {
+    [=](atom::update, storage::session_update& u, storage::write_key& key) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<rendered>();
+      u.tenant = key.tenant;
       u.updated_at = storage::now_timestamp();
       self->request(self->state.store, caf::infinite, atom::update::value,
-                    std::move(u))
-        .then([=](storage::session_record& s) { commit_and_reply(self, rp, s); },
-              fail_to(self, rp));
+                    std::move(u), std::move(key))
+        .then(
+          [=](committed<storage::session_record>& c) {
+            commit_and_reply(self, rp, c);
+          },
+          fail_to(self, rp));
       return rp;
     },
-    [=](atom::erase, const std::string& id) {
+    [=](atom::erase, const std::string& id, storage::write_key& key) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<bool>();
-      self->request(self->state.store, caf::infinite, atom::erase::value, id)
+      self
+        ->request(self->state.store, caf::infinite, atom::erase::value, id,
+                  std::move(key))
         .then(
-          [=](std::vector<std::string>& site_ids) mutable {
-            invalidate_all(self, rp, id, site_ids);
+          [=](committed<std::vector<std::string>>& site_ids) mutable {
+            invalidate_all(self, rp, id, site_ids.value);
           },
           fail_to(self, rp));
       return rp;

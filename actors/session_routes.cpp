@@ -39,12 +39,13 @@ void create_session(front_pointer self, exchange_ptr ex) {
       res.headers.emplace_back("Location", "/api/sessions/" + r.id);
       return res;
     },
-    atom::create::value, std::move(draft));
+    atom::create::value, std::move(draft), write_key_for(*ex));
 }
 
 void list_sessions(front_pointer self, exchange_ptr ex) {
   const auto& req = ex->request;
   storage::session_page_query q;
+  q.tenant = req.tenant;
   q.limit = parse_limit(req.query_param("limit"));
   if (auto* cursor = req.query_param("cursor")) {
     auto pos = decode_cursor(*cursor);
@@ -72,7 +73,7 @@ void get_session(front_pointer self, exchange_ptr ex) {
       res.headers.push_back(cache_header(r));
       return res;
     },
-    atom::get::value, id);
+    atom::get::value, ex->request.tenant, id);
 }
 
 void put_session(front_pointer self, exchange_ptr ex) {
@@ -84,24 +85,29 @@ void put_session(front_pointer self, exchange_ptr ex) {
   const auto& shard = shard_for(self->state.wiring.sessions, update.session_id);
   ask<rendered>(
     self, ex, shard, [](rendered& r) { return session_response(200, r); },
-    atom::update::value, std::move(update));
+    atom::update::value, std::move(update), write_key_for(*ex));
 }
 
 void delete_session(front_pointer self, exchange_ptr ex) {
   const auto& id = ex->request.path_params.at(0);
   ask<bool>(
     self, ex, shard_for(self->state.wiring.sessions, id),
-    [](bool) { return api_response{204, {}, {}, ""}; }, atom::erase::value, id);
+    [](bool) { return api_response{204, {}, {}, ""}; }, atom::erase::value, id,
+    write_key_for(*ex));
 }
 
 void put_preferences(front_pointer self, exchange_ptr ex) {
   auto patch = body_json(self, ex);
   validate_preferences(require_object(patch, "the preferences patch"), true);
-  const auto& id = ex->request.path_params.at(0);
+  const auto& req = ex->request;
+  const auto& id = req.path_params.at(0);
+  int64_t expected_revision = -1;
+  if (auto* if_match = req.header("if-match"))
+    expected_revision = parse_if_match(*if_match);
   ask<rendered>(
     self, ex, shard_for(self->state.wiring.preferences, id),
     [](rendered& r) { return session_response(200, r); }, atom::merge::value,
-    id, to_json_text(patch));
+    id, to_json_text(patch), expected_revision, write_key_for(*ex));
 }
 
 } // namespace

@@ -5,6 +5,8 @@
 
 #include "actors/actor_support.hpp"
 #include "actors/cache_actor.hpp"
+#include "actors/errors.hpp"
+#include "actors/owned_body.hpp"
 #include "actors/site_codec.hpp"
 #include "storage/timestamp.hpp"
 
@@ -41,13 +43,6 @@ void cache_put(self_ptr self, const std::string& site_id, int64_t rank,
           [then](caf::error&) mutable { then(); });
 }
 
-/// Writes a committed view through to the cache, then runs `then`.
-template <class Then>
-void cache_view(self_ptr self, const storage::site_view& view, Then then) {
-  cache_put(self, view.site.site_id, view_rank(view.site.revision),
-            render_site_view(view), std::move(then));
-}
-
 /// Fences the cache after a write that made the site's revision `revision`.
 template <class Then>
 void fence_view(self_ptr self, const std::string& site_id, int64_t revision,
@@ -56,39 +51,37 @@ void fence_view(self_ptr self, const std::string& site_id, int64_t revision,
 }
 
 void write_versions(self_ptr self, const std::string& site_id);
+void next_versions(self_ptr self, const std::string& site_id);
 
 /// Answers the batch that just committed and starts the next one, if any.
 void versions_committed(self_ptr self, const std::string& site_id,
                         std::vector<queued_version>& batch,
-                        const site_write& result) {
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto meta = batch[i].version;
-    storage::version_record v;
-    v.site_id = site_id;
-    v.version = result.versions[i];
-    v.code_size = meta.code_size;
-    v.code_sha256 = meta.code_sha256;
-    v.has_requirements = meta.has_requirements;
-    v.requirements_json = meta.requirements_json;
-    v.has_changes = meta.has_changes;
-    v.changes = meta.changes;
-    v.created_at = meta.created_at;
-    batch[i].promise.deliver(
-      rendered{site_id, result.revision, render_version(v), false});
-  }
+                        const committed<site_write>& result) {
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    batch[i].promise.deliver(rendered{site_id, result.value.revision,
+                                      render_version(result.value.versions[i]),
+                                      false, result.replayed});
   self->state.versions_added += batch.size();
-  auto& queue = self->state.queues[site_id];
-  queue.writing = false;
-  if (queue.waiting.empty())
-    self->state.queues.erase(site_id);
-  else
-    write_versions(self, site_id);
+  next_versions(self, site_id);
 }
 
-/// One transaction for every version of the site that is waiting.
+/// How many of the waiting versions go into the next transaction: those
+/// that can share its key (see site_actor.hpp).
+std::size_t next_batch_size(const std::vector<queued_version>& waiting) {
+  const auto& first = waiting.front().key;
+  if (first.from_client)
+    return 1;
+  std::size_t n = 1;
+  while (n < waiting.size() && n < max_version_batch
+         && !waiting[n].key.from_client && waiting[n].key.tenant == first.tenant)
+    ++n;
+  return n;
+}
+
+/// One transaction for the versions of the site that can share it.
 void write_versions(self_ptr self, const std::string& site_id) {
   auto& queue = self->state.queues[site_id];
-  auto take = std::min(queue.waiting.size(), max_version_batch);
+  auto take = next_batch_size(queue.waiting);
   auto batch = std::make_shared<std::vector<queued_version>>(
     std::make_move_iterator(queue.waiting.begin()),
     std::make_move_iterator(queue.waiting.begin() + static_cast<long>(take)));
@@ -105,10 +98,12 @@ void write_versions(self_ptr self, const std::string& site_id) {
   }
   self
     ->request(self->state.store, caf::infinite, atom::ver_add::value, site_id,
-              std::move(versions))
+              std::move(versions), batch->front().key)
     .then(
-      [=](site_write& result) {
-        fence_view(self, site_id, result.revision, [=]() mutable {
+      [=](committed<site_write>& result) {
+        if (result.replayed)
+          return versions_committed(self, site_id, *batch, result);
+        fence_view(self, site_id, result.value.revision, [=]() mutable {
           versions_committed(self, site_id, *batch, result);
         });
       },
@@ -116,24 +111,33 @@ void write_versions(self_ptr self, const std::string& site_id) {
         self->state.counters.failed += batch->size();
         for (auto& q : *batch)
           q.promise.deliver(err);
-        auto& q = self->state.queues[site_id];
-        q.writing = false;
-        if (q.waiting.empty())
-          self->state.queues.erase(site_id);
-        else
-          write_versions(self, site_id);
+        next_versions(self, site_id);
       });
 }
 
-/// Reads a view from storage after a cache miss and fills the cache.
-void load_view(self_ptr self, promise rp, const std::string& site_id) {
-  self->request(self->state.store, caf::infinite, atom::site_view::value, site_id)
+/// After a transaction of the site's versions: the next one, if any waits.
+void next_versions(self_ptr self, const std::string& site_id) {
+  auto& queue = self->state.queues[site_id];
+  queue.writing = false;
+  if (queue.waiting.empty())
+    self->state.queues.erase(site_id);
+  else
+    write_versions(self, site_id);
+}
+
+/// Reads `tenant`'s view from storage after a cache miss and fills the cache.
+void load_view(self_ptr self, promise rp, const std::string& tenant,
+               const std::string& site_id) {
+  self
+    ->request(self->state.store, caf::infinite, atom::site_view::value, tenant,
+              site_id)
     .then(
       [=](storage::site_view& view) mutable {
         auto body = render_site_view(view);
         caf::anon_send(self->state.cache, atom::put::value,
                        site_cache_key(site_id), view_rank(view.site.revision),
-                       body, static_cast<int64_t>(self->state.ttl.count()));
+                       seal_body(tenant, body),
+                       static_cast<int64_t>(self->state.ttl.count()));
         rp.deliver(rendered{site_id, view.site.revision, std::move(body), false});
       },
       fail_to(self, rp));
@@ -142,16 +146,22 @@ void load_view(self_ptr self, promise rp, const std::string& site_id) {
 /// An audit or deployment: storage, then the cache fenced, then the answer
 /// rendered by `render`.
 template <class Record, class Atom, class Render>
-promise add_event(self_ptr self, Atom atom_value, Record record, Render render) {
+promise add_event(self_ptr self, Atom atom_value, Record record,
+                  storage::write_key key, Render render) {
   ++self->state.counters.handled;
   auto rp = self->make_response_promise<rendered>();
   auto site_id = record.site_id;
-  self->request(self->state.store, caf::infinite, atom_value, std::move(record))
+  self
+    ->request(self->state.store, caf::infinite, atom_value, std::move(record),
+              std::move(key))
     .then(
-      [=](site_write& result) mutable {
-        fence_view(self, site_id, result.revision, [=]() mutable {
-          rp.deliver(rendered{site_id, result.revision, render(result), false});
-        });
+      [=](committed<site_write>& result) mutable {
+        rendered out{site_id, result.value.revision, render(result.value),
+                     false, result.replayed};
+        if (result.replayed)
+          return (void)rp.deliver(std::move(out));
+        fence_view(self, site_id, result.value.revision,
+                   [=]() mutable { rp.deliver(out); });
       },
       fail_to(self, rp));
   return rp;
@@ -166,27 +176,32 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
   self->state.cache = std::move(cache);
   self->state.ttl = ttl;
   return {
-    [=](atom::site_new, storage::site_record& site, storage::new_version& first) {
+    [=](atom::site_new, storage::site_record& site, storage::new_version& first,
+        storage::write_key& key) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<rendered>();
       site.site_id = new_uuid();
       site.created_at = site.updated_at = first.created_at
         = storage::now_timestamp();
+      auto tenant = key.tenant;
       self
         ->request(self->state.store, caf::infinite, atom::site_new::value,
-                  std::move(site), std::move(first))
+                  std::move(site), std::move(first), std::move(key))
         .then(
-          [=](site_write& created) mutable {
-            const auto& view = created.view;
-            cache_view(self, view, [=]() mutable {
-              rp.deliver(rendered{view.site.site_id, view.site.revision,
-                                  render_site_view(view), false});
-            });
+          [=](committed<site_write>& created) mutable {
+            const auto& view = created.value.view;
+            rendered out{view.site.site_id, view.site.revision,
+                         render_site_view(view), false, created.replayed};
+            if (created.replayed)
+              return (void)rp.deliver(std::move(out));
+            cache_put(self, view.site.site_id, view_rank(view.site.revision),
+                      seal_body(tenant, out.body),
+                      [=]() mutable { rp.deliver(out); });
           },
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::site_view, const std::string& site_id) {
+    [=](atom::site_view, const std::string& tenant, const std::string& site_id) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<rendered>();
       self
@@ -194,13 +209,15 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
                   site_cache_key(site_id))
         .then(
           [=](cache_lookup& hit) mutable {
-            if (hit.found)
-              rp.deliver(
-                rendered{site_id, hit.revision / 2, std::move(hit.value), true});
-            else
-              load_view(self, rp, site_id);
+            if (!hit.found)
+              return load_view(self, rp, tenant, site_id);
+            auto body = open_body(tenant, std::move(hit.value));
+            if (!body)  // another tenant's: as the database would answer
+              return (void)rp.deliver(make_error(
+                errc::not_found, "site " + site_id + " does not exist"));
+            rp.deliver(rendered{site_id, hit.revision / 2, std::move(*body), true});
           },
-          [=](caf::error&) { load_view(self, rp, site_id); });
+          [=](caf::error&) { load_view(self, rp, tenant, site_id); });
       return rp;
     },
     [=](atom::site_list, site_page_query& q) {
@@ -214,11 +231,12 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
               fail_to(self, rp));
       return rp;
     },
-    [=](atom::ver_add, const std::string& site_id, storage::new_version& v) {
+    [=](atom::ver_add, const std::string& site_id, storage::new_version& v,
+        storage::write_key& key) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<rendered>();
       auto& queue = self->state.queues[site_id];
-      queue.waiting.push_back({rp, std::move(v)});
+      queue.waiting.push_back({rp, std::move(v), std::move(key)});
       if (!queue.writing)
         write_versions(self, site_id);
       return rp;
@@ -234,12 +252,13 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
               fail_to(self, rp));
       return rp;
     },
-    [=](atom::ver_get, const std::string& site_id, int64_t n) {
+    [=](atom::ver_get, const std::string& tenant, const std::string& site_id,
+        int64_t n) {
       ++self->state.counters.handled;
       auto rp = self->make_response_promise<rendered>();
       self
         ->request(self->state.store, caf::infinite, atom::ver_get::value,
-                  site_id, n)
+                  tenant, site_id, n)
         .then(
           [=](storage::version_record& v) mutable {
             rp.deliver(rendered{site_id, v.version, render_version(v), false});
@@ -247,16 +266,19 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::audit_add, storage::audit_record& a) {
+    [=](atom::audit_add, storage::audit_record& a, storage::write_key& key) {
       a.audit_id = new_uuid();
       a.created_at = storage::now_timestamp();
       return add_event(self, atom::audit_add::value, std::move(a),
+                       std::move(key),
                        [](const site_write& w) { return render_audit(w.audit); });
     },
-    [=](atom::deploy_add, storage::deployment_record& d) {
+    [=](atom::deploy_add, storage::deployment_record& d,
+        storage::write_key& key) {
       d.deployment_id = new_uuid();
       d.created_at = storage::now_timestamp();
       return add_event(self, atom::deploy_add::value, std::move(d),
+                       std::move(key),
                        [](const site_write& w) {
                          return render_deployment(w.deployment);
                        });

@@ -8,7 +8,10 @@
 // transaction was running go into the next one together, so one commit
 // serves many writers while each still gets its own gapless number. The
 // numbers themselves come from the database (a row lock and
-// UNIQUE(site_id, version)), so several processes stay correct.
+// UNIQUE(site_id, version)), so several processes stay correct. Only
+// versions of one tenant with keys the daemon made share a transaction
+// (under the first one's key); a client's Idempotency-Key gets one of its
+// own, so that its repeat replays exactly its own answer.
 
 #include <chrono>
 #include <string>
@@ -26,6 +29,7 @@ namespace memoryd {
 struct queued_version {
   caf::typed_response_promise<rendered> promise;
   storage::new_version version;
+  storage::write_key key;
 };
 
 /// The versions of one site: those in the running transaction are answered

@@ -4,11 +4,11 @@
 #include <cstdio>
 
 #include <boost/json.hpp>
-#include <openssl/sha.h>
 
 #include "actors/cursor.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
+#include "codec/sha256.hpp"
 #include "storage/timestamp.hpp"
 
 namespace memoryd {
@@ -21,15 +21,6 @@ constexpr std::size_t max_name_bytes = 256;
 
 [[noreturn]] void invalid(const std::string& message) {
   throw request_error(error_type::validation, message);
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  std::string hex(2 * SHA256_DIGEST_LENGTH, '0');
-  for (int i = 0; i < SHA256_DIGEST_LENGTH; ++i)
-    std::snprintf(&hex[2 * i], 3, "%02x", digest[i]);
-  return hex;
 }
 
 /// A required non-empty string field.
@@ -107,7 +98,7 @@ storage::new_version read_version(const json::object& obj) {
   if (v.code.find('\0') != std::string::npos)
     invalid("code must not contain U+0000");
   v.code_size = static_cast<int64_t>(v.code.size());
-  v.code_sha256 = sha256_hex(v.code);
+  v.code_sha256 = codec::sha256_hex(v.code);
   if (auto* r = obj.if_contains("requirements"); r != nullptr && !r->is_null()) {
     v.has_requirements = true;
     v.requirements_json = to_json_text(*r);

@@ -43,12 +43,14 @@ void create_site(front_pointer self, exchange_ptr ex) {
       return api_response{201, {{"Location", "/api/sessions/sites/" + r.id}},
                           std::move(r.body)};
     },
-    atom::site_new::value, std::move(site), std::move(first));
+    atom::site_new::value, std::move(site), std::move(first),
+    write_key_for(*ex));
 }
 
 void list_sites(front_pointer self, exchange_ptr ex) {
   const auto& req = ex->request;
   site_page_query q;
+  q.tenant = req.tenant;
   q.session_id = req.path_params.at(0);
   q.limit = parse_limit(req.query_param("limit"));
   if (auto* cursor = req.query_param("cursor")) {
@@ -68,12 +70,13 @@ void get_site(front_pointer self, exchange_ptr ex) {
     [](rendered& r) {
       return api_response{200, {cache_header(r)}, std::move(r.body)};
     },
-    atom::site_view::value, id);
+    atom::site_view::value, ex->request.tenant, id);
 }
 
 void list_versions(front_pointer self, exchange_ptr ex) {
   const auto& req = ex->request;
   version_page_query q;
+  q.tenant = req.tenant;
   q.site_id = req.path_params.at(0);
   q.limit = parse_limit(req.query_param("limit"));
   if (auto* cursor = req.query_param("cursor")) {
@@ -101,23 +104,25 @@ void serve_site_route(front_pointer self, exchange_ptr ex) {
       return get_site(self, ex);
     case route::versions_create:
       return ask_site(self, ex, params.at(0), 201, atom::ver_add::value,
-                      params.at(0), decode_version_create(body_json(self, ex)));
+                      params.at(0), decode_version_create(body_json(self, ex)),
+                      write_key_for(*ex));
     case route::versions_list:
       return list_versions(self, ex);
     case route::version_get:
       return ask_site(self, ex, params.at(0), 200, atom::ver_get::value,
-                      params.at(0), parse_version_number(params.at(1)));
+                      ex->request.tenant, params.at(0),
+                      parse_version_number(params.at(1)));
     case route::audits_create: {
       auto audit = decode_audit_create(body_json(self, ex));
       audit.site_id = params.at(0);
       return ask_site(self, ex, params.at(0), 201, atom::audit_add::value,
-                      std::move(audit));
+                      std::move(audit), write_key_for(*ex));
     }
     case route::deployments_create: {
       auto deployment = decode_deployment_create(body_json(self, ex));
       deployment.site_id = params.at(0);
       return ask_site(self, ex, params.at(0), 201, atom::deploy_add::value,
-                      std::move(deployment));
+                      std::move(deployment), write_key_for(*ex));
     }
     default:
       throw std::logic_error("serve_site_route: not a site route");

@@ -8,12 +8,16 @@
 
 #include "actors/errors.hpp"
 #include "actors/pool.hpp"
+#include "actors/result_codec.hpp"
 #include "storage/archive_repository.hpp"
 #include "storage/errors.hpp"
+#include "storage/idempotency_repository.hpp"
+#include "storage/ownership.hpp"
 #include "storage/preferences_repository.hpp"
 #include "storage/session_repository.hpp"
 #include "storage/site_repository.hpp"
 #include "storage/timestamp.hpp"
+#include "storage/transaction.hpp"
 
 namespace memoryd {
 
@@ -80,36 +84,122 @@ storage::site_view read_view(storage::site_repository& repo,
   return std::move(*view);
 }
 
-/// A write below a site, then a read of what it committed. Each step is
-/// retried on its own: a failed read must never run the committed write
-/// again (it would add the same version twice).
-template <class Write, class Read>
-caf::result<site_write> write_then_read(self_ptr self, Write write, Read read) {
-  ++self->state.counters.handled;
-  auto written = attempt(self, [&](soci::session& sql) {
-    site_write out;
-    write(sql, out);
-    return out;
-  });
-  if (!written)
-    return std::move(written.error());
-  auto done = attempt(self, [&](soci::session& sql) {
-    read(sql, *written);
-    return true;
-  });
-  if (!done)
-    return std::move(done.error());
-  return std::move(*written);
+std::string no_session(const std::string& id) {
+  return "session " + id + " does not exist";
 }
 
-/// Reads the site's revision after a write (what the cache is fenced with).
-auto read_revision(const std::string& site_id) {
-  return [site_id](soci::session& sql, site_write& out) {
-    auto revision = storage::site_repository{sql}.revision(site_id);
-    if (!revision)
-      throw storage::not_found("site " + site_id + " does not exist");
-    out.revision = *revision;
-  };
+std::string no_site(const std::string& id) {
+  return "site " + id + " does not exist";
+}
+
+/// Throws not_found unless `tenant` owns the session (or site) `id`: another
+/// tenant's is answered exactly like an unknown one. Owners never change, so
+/// each worker remembers those it has seen (bounded).
+template <class Lookup>
+void require_owner(self_ptr self, soci::session& sql, const std::string& tenant,
+                   const std::string& id, Lookup lookup, std::string missing) {
+  auto& owners = self->state.owners;
+  auto known = owners.find(id);
+  if (known == owners.end()) {
+    auto owner = lookup(sql, id);
+    if (!owner)
+      throw storage::not_found(std::move(missing));
+    if (owners.size() >= max_remembered_owners)
+      owners.clear();
+    known = owners.emplace(id, std::move(*owner)).first;
+  }
+  if (known->second != tenant)
+    throw storage::not_found(std::move(missing));
+}
+
+void require_session(self_ptr self, soci::session& sql,
+                     const std::string& tenant, const std::string& id) {
+  require_owner(self, sql, tenant, id, storage::session_owner, no_session(id));
+}
+
+void require_site(self_ptr self, soci::session& sql, const std::string& tenant,
+                  const std::string& id) {
+  require_owner(self, sql, tenant, id, storage::site_owner, no_site(id));
+}
+
+/// A repeat of a committed write: its result if it was the same request.
+template <class T>
+committed<T> replay(const storage::write_key& key,
+                    const storage::stored_write& prior) {
+  if (prior.operation != key.operation
+      || prior.request_sha256 != key.request_sha256)
+    throw storage::conflict("Idempotency-Key \"" + key.key
+                            + "\" was used for another request");
+  if (prior.result.empty())
+    throw storage::conflict("the request with Idempotency-Key \"" + key.key
+                            + "\" is still in progress");
+  return {decode_result<T>(prior.result), true};
+}
+
+/// Runs `work(sql)` as one transaction together with its write key (with
+/// the retries of attempt()): a client's key is claimed first, so that a
+/// concurrent repeat waits and then replays; a key the daemon made is
+/// looked up only when the storage retry runs the write again, which is
+/// when an ambiguous COMMIT may have gone through.
+template <class Work>
+caf::result<committed<work_result<Work>>>
+write(self_ptr self, const storage::write_key& key, Work work) {
+  using result_type = work_result<Work>;
+  int attempt = 0;
+  return run(self, [&](soci::session& sql) -> committed<result_type> {
+    ++attempt;
+    storage::write_transaction tx{sql};
+    storage::idempotency_repository keys{sql};
+    const auto now = storage::now_timestamp();
+    if (key.from_client) {
+      if (auto prior = keys.claim(key, now))
+        return replay<result_type>(key, *prior);
+    } else if (attempt > 1) {
+      if (auto prior = keys.find(key))
+        return replay<result_type>(key, *prior);
+    }
+    committed<result_type> out{work(sql), false};
+    auto result = encode_result(out.value);
+    if (key.from_client)
+      keys.complete(key, result);
+    else
+      keys.record(key, result, now);
+    tx.commit();
+    return out;
+  });
+}
+
+/// The metadata of versions just added, for their answers.
+std::vector<storage::version_record>
+added_versions(const std::string& site_id,
+               const std::vector<storage::new_version>& batch,
+               const std::vector<int64_t>& numbers) {
+  std::vector<storage::version_record> out;
+  out.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& meta = batch[i];
+    storage::version_record v;
+    v.site_id = site_id;
+    v.version = numbers[i];
+    v.code_size = meta.code_size;
+    v.code_sha256 = meta.code_sha256;
+    v.has_requirements = meta.has_requirements;
+    v.requirements_json = meta.requirements_json;
+    v.has_changes = meta.has_changes;
+    v.changes = meta.changes;
+    v.created_at = meta.created_at;
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+/// The site's revision inside the write that just changed it (what the
+/// cache is fenced with).
+int64_t revision_of(soci::session& sql, const std::string& site_id) {
+  auto revision = storage::site_repository{sql}.revision(site_id);
+  if (!revision)
+    throw storage::not_found(no_site(site_id));
+  return *revision;
 }
 
 } // namespace
@@ -121,9 +211,10 @@ storage_actor::behavior_type storage_worker(self_ptr self,
                                             storage::database_url url) {
   self->state.url = std::move(url);
   return {
-    [=](atom::create, storage::session_record& s)
-      -> caf::result<storage::session_record> {
-      return run(self, [&](soci::session& sql) {
+    [=](atom::create, const storage::session_record& s,
+        const storage::write_key& key)
+      -> caf::result<committed<storage::session_record>> {
+      return write(self, key, [&](soci::session& sql) {
         storage::session_repository repo{sql};
         repo.create(s);
         // Read back: PostgreSQL's jsonb has its own form of the JSON, and the
@@ -134,27 +225,28 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return std::move(*stored);
       });
     },
-    [=](atom::get, const std::string& id)
+    [=](atom::get, const std::string& tenant, const std::string& id)
       -> caf::result<storage::session_record> {
       return run(self, [&](soci::session& sql) {
         auto found = storage::session_repository{sql}.find(id);
-        if (!found)
-          throw storage::not_found("session " + id + " does not exist");
+        if (!found || found->tenant != tenant)
+          throw storage::not_found(no_session(id));
         return std::move(*found);
       });
     },
-    [=](atom::update, const storage::session_update& u)
-      -> caf::result<storage::session_record> {
-      return run(self, [&](soci::session& sql) {
+    [=](atom::update, const storage::session_update& u,
+        const storage::write_key& key)
+      -> caf::result<committed<storage::session_record>> {
+      return write(self, key, [&](soci::session& sql) {
         return storage::session_repository{sql}.update(u);
       });
     },
-    [=](atom::erase, const std::string& id)
-      -> caf::result<std::vector<std::string>> {
-      return run(self, [&](soci::session& sql) {
+    [=](atom::erase, const std::string& id, const storage::write_key& key)
+      -> caf::result<committed<std::vector<std::string>>> {
+      return write(self, key, [&](soci::session& sql) {
         std::vector<std::string> site_ids;
-        if (!storage::session_repository{sql}.remove(id, site_ids))
-          throw storage::not_found("session " + id + " does not exist");
+        if (!storage::session_repository{sql}.remove(id, key.tenant, site_ids))
+          throw storage::not_found(no_session(id));
         return site_ids;
       });
     },
@@ -165,28 +257,30 @@ storage_actor::behavior_type storage_worker(self_ptr self,
       });
     },
     [=](atom::prefs_put, const std::string& id, const std::string& prefs,
-        int64_t expected) -> caf::result<storage::session_record> {
-      return run(self, [&](soci::session& sql) {
+        int64_t expected, const storage::write_key& key)
+      -> caf::result<committed<storage::session_record>> {
+      return write(self, key, [&](soci::session& sql) {
         return storage::preferences_repository{sql}.replace(
-          id, prefs, expected, storage::now_timestamp());
+          id, key.tenant, prefs, expected, storage::now_timestamp());
       });
     },
     [=](atom::site_new, const storage::site_record& site,
-        const storage::new_version& first) -> caf::result<site_write> {
-      return write_then_read(
-        self,
-        [&](soci::session& sql, site_write&) {
-          storage::site_repository{sql}.create(site, first);
-        },
-        [&](soci::session& sql, site_write& out) {
-          storage::site_repository repo{sql};
-          out.view = read_view(repo, site.site_id);
-          out.revision = out.view.site.revision;
-        });
+        const storage::new_version& first, const storage::write_key& key)
+      -> caf::result<committed<site_write>> {
+      return write(self, key, [&](soci::session& sql) {
+        require_session(self, sql, key.tenant, site.session_id);
+        storage::site_repository repo{sql};
+        repo.create(site, first);
+        site_write out;
+        out.view = read_view(repo, site.site_id);
+        out.revision = out.view.site.revision;
+        return out;
+      });
     },
-    [=](atom::site_view, const std::string& site_id)
+    [=](atom::site_view, const std::string& tenant, const std::string& site_id)
       -> caf::result<storage::site_view> {
       return run(self, [&](soci::session& sql) {
+        require_site(self, sql, tenant, site_id);
         storage::site_repository repo{sql};
         return read_view(repo, site_id);
       });
@@ -194,31 +288,36 @@ storage_actor::behavior_type storage_worker(self_ptr self,
     [=](atom::site_list, const site_page_query& q)
       -> caf::result<storage::site_page> {
       return run(self, [&](soci::session& sql) {
+        require_session(self, sql, q.tenant, q.session_id);
         return storage::site_repository{sql}.list_sites(
           q.session_id, q.limit, q.has_cursor, q.after_created_at,
           q.after_site_id);
       });
     },
     [=](atom::ver_add, const std::string& site_id,
-        const std::vector<storage::new_version>& batch)
-      -> caf::result<site_write> {
-      return run(self, [&](soci::session& sql) {
+        const std::vector<storage::new_version>& batch,
+        const storage::write_key& key) -> caf::result<committed<site_write>> {
+      return write(self, key, [&](soci::session& sql) {
+        require_site(self, sql, key.tenant, site_id);
         site_write out;
-        out.versions = storage::site_repository{sql}.add_versions(
+        auto numbers = storage::site_repository{sql}.add_versions(
           site_id, batch, &out.revision);
+        out.versions = added_versions(site_id, batch, numbers);
         return out;
       });
     },
     [=](atom::ver_list, const version_page_query& q)
       -> caf::result<storage::version_page> {
       return run(self, [&](soci::session& sql) {
+        require_site(self, sql, q.tenant, q.site_id);
         return storage::site_repository{sql}.list_versions(q.site_id, q.limit,
                                                            q.before_version);
       });
     },
-    [=](atom::ver_get, const std::string& site_id, int64_t n)
-      -> caf::result<storage::version_record> {
+    [=](atom::ver_get, const std::string& tenant, const std::string& site_id,
+        int64_t n) -> caf::result<storage::version_record> {
       return run(self, [&](soci::session& sql) {
+        require_site(self, sql, tenant, site_id);
         auto found = storage::site_repository{sql}.version(site_id, n);
         if (!found)
           throw storage::not_found("site " + site_id + " has no version "
@@ -226,23 +325,25 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return std::move(*found);
       });
     },
-    [=](atom::audit_add, const storage::audit_record& a)
-      -> caf::result<site_write> {
-      return write_then_read(
-        self,
-        [&](soci::session& sql, site_write& out) {
-          out.audit = storage::site_repository{sql}.add_audit(a);
-        },
-        read_revision(a.site_id));
+    [=](atom::audit_add, const storage::audit_record& a,
+        const storage::write_key& key) -> caf::result<committed<site_write>> {
+      return write(self, key, [&](soci::session& sql) {
+        require_site(self, sql, key.tenant, a.site_id);
+        site_write out;
+        out.audit = storage::site_repository{sql}.add_audit(a);
+        out.revision = revision_of(sql, a.site_id);
+        return out;
+      });
     },
-    [=](atom::deploy_add, const storage::deployment_record& d)
-      -> caf::result<site_write> {
-      return write_then_read(
-        self,
-        [&](soci::session& sql, site_write& out) {
-          out.deployment = storage::site_repository{sql}.add_deployment(d);
-        },
-        read_revision(d.site_id));
+    [=](atom::deploy_add, const storage::deployment_record& d,
+        const storage::write_key& key) -> caf::result<committed<site_write>> {
+      return write(self, key, [&](soci::session& sql) {
+        require_site(self, sql, key.tenant, d.site_id);
+        site_write out;
+        out.deployment = storage::site_repository{sql}.add_deployment(d);
+        out.revision = revision_of(sql, d.site_id);
+        return out;
+      });
     },
     [=](atom::ping) -> dependency_state {
       dependency_state state;
@@ -259,20 +360,28 @@ storage_actor::behavior_type storage_worker(self_ptr self,
       }
       return state;
     },
-    [=](atom::arch_read, const std::string& id, bool include_sites)
-      -> caf::result<storage::session_archive> {
+    [=](atom::arch_read, const std::string& tenant, const std::string& id,
+        bool include_sites) -> caf::result<storage::session_archive> {
       return run(self, [&](soci::session& sql) {
+        require_session(self, sql, tenant, id);
         auto found = storage::archive_repository{sql}.read(id, include_sites);
         if (!found)
-          throw storage::not_found("session " + id + " does not exist");
+          throw storage::not_found(no_session(id));
         return std::move(*found);
       });
     },
     [=](atom::arch_write, const storage::session_archive& archive,
-        caf::timestamp commit_by) -> caf::result<bool> {
-      return run(self, [&](soci::session& sql) {
-        storage::archive_repository{sql}.write(archive, commit_by);
-        return true;
+        caf::timestamp commit_by, const storage::write_key& key)
+      -> caf::result<committed<import_summary>> {
+      return write(self, key, [&](soci::session& sql) {
+        auto owned = archive;
+        owned.session.tenant = key.tenant;
+        storage::archive_repository{sql}.write(owned, commit_by);
+        import_summary out{owned.session.session_id,
+                           static_cast<int64_t>(owned.sites.size()), 0};
+        for (const auto& s : owned.sites)
+          out.versions += static_cast<int64_t>(s.versions.size());
+        return out;
       });
     },
     [=](atom::status) -> caf::settings {

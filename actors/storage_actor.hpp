@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include <caf/fwd.hpp>
 
@@ -23,6 +25,10 @@ namespace memoryd {
 /// /api/sessions/sites/{id}/versions.
 inline constexpr std::size_t site_view_versions = 100;
 
+/// How many owners of sessions and sites a worker remembers (about 100
+/// bytes each) before it starts over.
+inline constexpr std::size_t max_remembered_owners = 100000;
+
 struct storage_worker_state {
   storage_worker_state();  // user-declared: see caf-0.17-guide B3
   ~storage_worker_state();
@@ -31,6 +37,8 @@ struct storage_worker_state {
   std::unique_ptr<soci::session> sql;
   storage::database_url url;
   storage::retry_policy retry;
+  /// The tenant of each session and site seen (they never change owner).
+  std::unordered_map<std::string, std::string> owners;
   actor_counters counters;
   static inline const char* name = "memoryd.storage";
 };

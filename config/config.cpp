@@ -104,6 +104,13 @@ void set_listen_address(settings& s, std::string_view v, std::string_view src) {
     parse_uint("LISTEN_ADDRESS", v.substr(colon + 1), src, 0, 65535));
 }
 
+/// Setter for a string member kept as given (parsed later).
+auto text(std::string settings::*member) {
+  return [=](settings& s, std::string_view v, std::string_view) {
+    s.*member = v;
+  };
+}
+
 void set_log_level(settings& s, std::string_view v, std::string_view src) {
   static constexpr std::string_view levels[]
     = {"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -168,6 +175,21 @@ const std::vector<option>& table() {
       "the retention cleanup's rest between batches, leaving the database "
       "to the requests"},
      duration(&settings::cleanup_batch_pause, 0, 10000, "CLEANUP_BATCH_PAUSE_MS")},
+    {{"IDEMPOTENCY_KEY_HOURS", "24",
+      "how long a write's Idempotency-Key is remembered"},
+     duration(&settings::idempotency_key_ttl, 1, 24 * 365, "IDEMPOTENCY_KEY_HOURS")},
+    {{"API_TOKENS", "(unset: no authentication, loopback only)",
+      "comma-separated bearer tokens for /api, each token or tenant:token "
+      "(at least 128 bits each)"},
+     text(&settings::api_tokens_text)},
+    {{"API_TOKENS_FILE", "(unset)",
+      "a file of more API tokens, one or comma-separated per line (# "
+      "comments), e.g. a systemd credential"},
+     text(&settings::api_tokens_file)},
+    {{"ADMIN_TOKENS", "(unset)", "comma-separated bearer tokens for /admin"},
+     text(&settings::admin_tokens_text)},
+    {{"ADMIN_TOKENS_FILE", "(unset)", "a file of more admin tokens"},
+     text(&settings::admin_tokens_file)},
   };
   return options;
 }
@@ -232,7 +254,7 @@ bool is_loopback_host(std::string_view host) {
 }
 
 void validate(const settings& s) {
-  if (!is_loopback_host(s.listen_host))
+  if (s.api_tokens.empty() && !is_loopback_host(s.listen_host))
     throw config_error(
       "invalid LISTEN_ADDRESS=\"" + s.listen_host + ":"
       + std::to_string(s.listen_port)
@@ -262,13 +284,7 @@ settings load(const std::optional<std::filesystem::path>& file,
     if (auto v = env(name.c_str()))
       o.set(s, *v, "environment");
   }
-  // The contract's auth settings are not implemented yet. Ignoring them
-  // would run without the protection the operator asked for: refuse.
-  for (const char* name : {"API_TOKENS", "ADMIN_TOKENS"})
-    if (auto v = env(name); v && !v->empty())
-      throw config_error(std::string{name} + " is set (from environment), but "
-                         "this memoryd has no authentication yet: unset it "
-                         "and keep LISTEN_ADDRESS on loopback");
+  resolve_tokens(s);
   validate(s);
   return s;
 }

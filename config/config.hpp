@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace memoryd::config {
@@ -45,6 +46,20 @@ struct settings {
   // GET p99 during a large cleanup within twice what it is without.
   std::size_t cleanup_batch_size = 500;  // sessions per cleanup transaction
   std::chrono::milliseconds cleanup_batch_pause{25};  // between batches
+  /// How long an Idempotency-Key (and the daemon's own write keys) is kept.
+  std::chrono::hours idempotency_key_ttl{24};
+
+  /// Bearer tokens for /api: (tenant, token), "" being the default tenant.
+  /// Empty: no authentication, which only a loopback address allows.
+  std::vector<std::pair<std::string, std::string>> api_tokens;
+  /// Bearer tokens for /admin.
+  std::vector<std::string> admin_tokens;
+
+  /// The token settings as given; load() parses them into the lists above.
+  std::string api_tokens_text;    // API_TOKENS
+  std::string api_tokens_file;    // API_TOKENS_FILE
+  std::string admin_tokens_text;  // ADMIN_TOKENS
+  std::string admin_tokens_file;  // ADMIN_TOKENS_FILE
 };
 
 /// A bad key or value; what() names the key, the value and the source.
@@ -75,6 +90,10 @@ settings load(const std::optional<std::filesystem::path>& file,
 /// Applies one key (any case) to `s`; `source` goes into error messages.
 void apply(settings& s, std::string_view key, std::string_view value,
            std::string_view source);
+
+/// Parses the token settings (reading the files) into s.api_tokens and
+/// s.admin_tokens; throws config_error naming the key, never the token.
+void resolve_tokens(settings& s);
 
 /// Checks combinations of values; throws config_error.
 void validate(const settings& s);

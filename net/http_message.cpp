@@ -17,7 +17,6 @@ namespace {
 
 /// The request headers handlers may look at. Everything else stays in net/.
 constexpr auto forwarded_headers = std::to_array<std::string_view>({
-  "authorization",
   "content-type",
   "idempotency-key",
   "if-match",

@@ -230,8 +230,19 @@ void http_session::dispatch_request() {
       res.headers.emplace_back("Allow", error->allow);
     return send(std::move(res), false);
   }
-  auto request = make_api_request(req, std::get<route_match>(std::move(routed)),
-                                   request_id_);
+  auto& match = std::get<route_match>(routed);
+  auto access = state_->options.access.authorize(
+    match.target, req[http::field::authorization]);
+  if (auto* denied = std::get_if<access_denied>(&access)) {
+    log_local_answer(denied->status);
+    auto res = make_error_response(denied->status, denied->type,
+                                   denied->message, request_id_);
+    if (!denied->challenge.empty())
+      res.headers.emplace_back("WWW-Authenticate", denied->challenge);
+    return send(std::move(res), false);
+  }
+  auto request = make_api_request(req, std::move(match), request_id_);
+  request.tenant = std::move(std::get<principal>(access).tenant);
   auto responder = std::make_shared<http_responder>(weak_from_this(), seq_,
                                                     state_->gate, request_id_);
   try {

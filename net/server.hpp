@@ -16,6 +16,7 @@
 #include <string>
 
 #include "actors/api.hpp"
+#include "net/access.hpp"
 
 namespace memoryd::net {
 
@@ -27,6 +28,7 @@ struct server_options {
   std::size_t max_body_bytes = 32 * 1024 * 1024;
   std::chrono::milliseconds request_timeout{30000};  // header start to response written
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for next request
+  access_policy access;                     // no tokens: open
 };
 
 /// Called on an Asio thread for every routed request; must not block.

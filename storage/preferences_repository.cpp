@@ -39,12 +39,14 @@ preferences_repository::find(const std::string& session_id) {
 }
 
 session_record preferences_repository::replace(
-  const std::string& session_id, const std::string& preferences_json,
+  const std::string& session_id, const std::string& tenant,
+  const std::string& preferences_json,
   int64_t expected_revision, const std::string& updated_at) {
   // A conditional update of the session that sets only its preferences:
   // the same revision rule, in the same single transaction.
   session_update u;
   u.session_id = session_id;
+  u.tenant = tenant;
   u.set_preferences = true;
   u.preferences_json = preferences_json;
   u.expected_revision = expected_revision;

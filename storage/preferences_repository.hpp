@@ -26,11 +26,13 @@ public:
 
   std::optional<preferences_record> find(const std::string& session_id);
 
-  /// Writes `preferences_json` if the session's revision still equals
-  /// `expected_revision`, bumps the revision and updated_at, in one
-  /// transaction. Returns the whole session as stored. Throws not_found or
-  /// precondition_failed (the caller re-reads and merges again).
+  /// Writes `preferences_json` if the session is `tenant`'s and its
+  /// revision still equals `expected_revision`, bumps the revision and
+  /// updated_at, in one transaction. Returns the whole session as stored.
+  /// Throws not_found or precondition_failed (the caller re-reads and
+  /// merges again).
   session_record replace(const std::string& session_id,
+                         const std::string& tenant,
                          const std::string& preferences_json,
                          int64_t expected_revision,
                          const std::string& updated_at);

@@ -27,6 +27,7 @@ struct session_record {
 /// What a PUT /api/sessions/{id} changes. Only the `set_*` fields are written.
 struct session_update {
   std::string session_id;
+  std::string tenant;  // the update applies only to this tenant's session
   bool set_user_id = false;
   bool has_user_id = false;  // with set_user_id: false writes NULL
   std::string user_id;

@@ -71,16 +71,18 @@ SET user_id = CASE WHEN :set_user_id = 1 THEN :user_id ELSE user_id END,
     state = COALESCE(:state, state),
     revision = revision + 1,
     updated_at = :updated_at
-WHERE session_id = :session_id
+WHERE session_id = :session_id AND tenant = :tenant
   AND revision = COALESCE(:expected_revision, revision)
 RETURNING revision)sql";
 
 constexpr const char* select_revision_sql =
-  "SELECT revision FROM sessions WHERE session_id = :session_id";
+  "SELECT revision FROM sessions WHERE session_id = :session_id"
+  " AND tenant = :tenant";
 
 // user_preferences, sites and everything below go by ON DELETE CASCADE.
 constexpr const char* lock_session_sql =
-  "SELECT revision FROM sessions WHERE session_id = :session_id";
+  "SELECT revision FROM sessions WHERE session_id = :session_id"
+  " AND tenant = :tenant";
 constexpr const char* site_ids_of_session_sql =
   "SELECT site_id FROM sites WHERE session_id = :session_id";
 constexpr const char* delete_session_sql =
@@ -226,12 +228,12 @@ session_record session_repository::update(const session_update& u) {
     soci::use(u.user_id, user_id.flag, "user_id"),
     soci::use(u.state_json, state.flag, "state"),
     soci::use(updated_at, "updated_at"),
-    soci::use(u.session_id, "session_id"),
+    soci::use(u.session_id, "session_id"), soci::use(u.tenant, "tenant"),
     soci::use(u.expected_revision, expected.flag, "expected_revision"),
     soci::into(revision);
   if (!sql_.got_data()) {
     sql_ << select_revision_sql, soci::use(u.session_id, "session_id"),
-      soci::into(revision);
+      soci::use(u.tenant, "tenant"), soci::into(revision);
     if (!sql_.got_data())
       throw not_found("session " + u.session_id + " does not exist");
     precondition_failed e{"session " + u.session_id + " is at revision "
@@ -265,6 +267,7 @@ bool session_repository::remove(const std::string& session_id) {
 }
 
 bool session_repository::remove(const std::string& session_id,
+                                const std::string& tenant,
                                 std::vector<std::string>& deleted_site_ids) {
   deleted_site_ids.clear();
   if (!is_canonical_uuid(session_id))
@@ -273,7 +276,8 @@ bool session_repository::remove(const std::string& session_id,
   const auto b = backend_of(sql_);
   long long revision = 0;
   sql_ << std::string{lock_session_sql} + std::string{dialect::update_lock_sql(b)},
-    soci::use(session_id, "session_id"), soci::into(revision);
+    soci::use(session_id, "session_id"), soci::use(tenant, "tenant"),
+    soci::into(revision);
   if (!sql_.got_data())
     return false;  // rolled back: nothing was written
   // A session has few sites; a rowset needs no upper bound on them.

@@ -4,6 +4,12 @@
 // SQLite needs BEGIN IMMEDIATE so that two writers queue on the busy timeout
 // instead of failing with SQLITE_BUSY when a reader upgrades; PostgreSQL
 // uses BEGIN. Rolls back in the destructor unless committed.
+//
+// Both kinds join a transaction already open on the same connection in this
+// thread instead of opening one: then they neither begin, commit nor roll
+// back, and the outer transaction decides. So a repository method that is
+// one transaction on its own can also be one part of a larger one (a write
+// together with its idempotency key), without a variant for each use.
 
 namespace soci {
 class session;
@@ -18,15 +24,18 @@ public:
   write_transaction(const write_transaction&) = delete;
   write_transaction& operator=(const write_transaction&) = delete;
 
+  /// Commits, or does nothing when this transaction joined an outer one.
   void commit();
 
 private:
   soci::session& sql_;
+  bool joined_ = false;
   bool done_ = false;
 };
 
 /// Several SELECTs as of one moment (dialect::begin_read_sql), so that
 /// what they return belongs together. Nothing to commit: ends by rollback.
+/// Inside an open write transaction it reads that transaction's view.
 class read_snapshot {
 public:
   explicit read_snapshot(soci::session& sql);
@@ -36,6 +45,10 @@ public:
 
 private:
   soci::session& sql_;
+  bool joined_ = false;
 };
+
+/// Whether this thread has a transaction open on `sql`.
+bool in_transaction(const soci::session& sql);
 
 } // namespace memoryd::storage

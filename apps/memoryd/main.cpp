@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include <boost/program_options.hpp>
@@ -83,6 +84,25 @@ void migrate(const config::settings& s) {
                url.redacted, storage::schema_version(*sql), applied);
 }
 
+/// Says how requests are authenticated (never with a token's text).
+void log_access(const config::settings& s) {
+  if (s.api_tokens.empty()) {
+    spdlog::warn("no API_TOKENS: /api is open to every local process");
+  } else {
+    std::set<std::string> tenants;
+    for (const auto& [tenant, token] : s.api_tokens)
+      tenants.insert(tenant.empty() ? "(default)" : tenant);
+    spdlog::info("access: {} API token(s) for {} tenant(s), {} admin token(s)",
+                 s.api_tokens.size(), tenants.size(), s.admin_tokens.size());
+    if (s.admin_tokens.empty())
+      spdlog::warn("API_TOKENS without ADMIN_TOKENS: /admin is closed");
+  }
+  if (!s.api_tokens.empty() && !config::is_loopback_host(s.listen_host))
+    spdlog::warn("bearer tokens travel in clear text over plain HTTP on {}: "
+                 "put a TLS-terminating proxy in front",
+                 s.listen_host);
+}
+
 std::size_t or_cores(std::size_t n) {
   return n != 0 ? n : std::max(2u, std::thread::hardware_concurrency());
 }
@@ -104,6 +124,7 @@ int run(const config::settings& settings) {
   options.max_body_bytes = settings.max_body_bytes;
   options.request_timeout = settings.request_timeout;
   options.idle_timeout = settings.idle_timeout;
+  options.access = net::access_policy{settings.api_tokens, settings.admin_tokens};
   net::server server{options,
                      [&actors](uint64_t connection, api_request req,
                                responder_ptr rsp) {
@@ -115,6 +136,7 @@ int run(const config::settings& settings) {
                MEMORYD_VERSION, settings.listen_host, port,
                storage::parse_database_url(settings.database_url).redacted,
                settings.redis_url.empty() ? "in-process" : "redis");
+  log_access(settings);
   sd_notify(0, "READY=1");
   watchdog dog{sys, actors.probe()};
 

@@ -83,6 +83,7 @@ STORAGE_TEST_CASE(round_trip_under_new_ids) {
   sessions.create(session);
   session_update u;
   u.session_id = session.session_id;
+  u.tenant = session.tenant;
   u.set_state = true;
   u.state_json =
     R"({"step": 3, "answers": {"colour": "grün"}, "list": [1, 2.5, null]})";

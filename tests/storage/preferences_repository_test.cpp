@@ -33,7 +33,7 @@ STORAGE_TEST_CASE(replace_bumps_the_session_revision) {
   session_repository{*db.sql}.create(s);
   preferences_repository prefs{*db.sql};
 
-  const auto r = prefs.replace(s.session_id, R"({"design_style": "retro"})",
+  const auto r = prefs.replace(s.session_id, "", R"({"design_style": "retro"})",
                                1, "2026-11-24T05:00:00.000000Z");
   BOOST_TEST(r.revision == 2);
   BOOST_TEST(same_json(r.preferences_json, R"({"design_style": "retro"})"));
@@ -52,10 +52,10 @@ STORAGE_TEST_CASE(replace_with_a_stale_revision_changes_nothing) {
   s.preferences_json = R"({"a": 1})";
   session_repository{*db.sql}.create(s);
   preferences_repository prefs{*db.sql};
-  prefs.replace(s.session_id, R"({"a": 2})", 1, "2026-11-24T05:00:00Z");
+  prefs.replace(s.session_id, "", R"({"a": 2})", 1, "2026-11-24T05:00:00Z");
 
   try {
-    prefs.replace(s.session_id, R"({"a": 3})", 1, "2026-11-24T06:00:00Z");
+    prefs.replace(s.session_id, "", R"({"a": 3})", 1, "2026-11-24T06:00:00Z");
     BOOST_FAIL("a stale revision was accepted");
   } catch (const precondition_failed& e) {
     BOOST_TEST(e.current_revision == 2);
@@ -64,7 +64,7 @@ STORAGE_TEST_CASE(replace_with_a_stale_revision_changes_nothing) {
   BOOST_TEST(p->revision == 2);
   BOOST_TEST(same_json(p->preferences_json, R"({"a": 2})"));
 
-  BOOST_CHECK_THROW(prefs.replace(random_uuid(), "{}", 1,
+  BOOST_CHECK_THROW(prefs.replace(random_uuid(), "", "{}", 1,
                                   "2026-11-24T06:00:00Z"),
                     not_found);
 }

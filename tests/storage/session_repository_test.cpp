@@ -31,6 +31,7 @@ session_record stored(session_repository& repo, const std::string& id) {
 session_update update_of(const session_record& s, const std::string& at) {
   session_update u;
   u.session_id = s.session_id;
+  u.tenant = s.tenant;
   u.updated_at = at;
   return u;
 }

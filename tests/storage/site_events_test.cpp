@@ -173,9 +173,9 @@ STORAGE_TEST_CASE(deleting_the_session_removes_its_sites) {
   BOOST_TEST(ids.size() == 3u);
 
   std::vector<std::string> deleted;
-  BOOST_TEST(session_repository{sql}.remove(doomed, deleted));
+  BOOST_TEST(session_repository{sql}.remove(doomed, "", deleted));
   BOOST_TEST((std::set<std::string>{deleted.begin(), deleted.end()} == doomed_sites));
-  BOOST_TEST(!session_repository{sql}.remove(doomed, deleted));
+  BOOST_TEST(!session_repository{sql}.remove(doomed, "", deleted));
   BOOST_TEST(deleted.empty());
   for (const auto& id : doomed_sites) {
     BOOST_TEST(count_where(sql, "sites", "site_id", id) == 0);

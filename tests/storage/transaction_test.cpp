@@ -59,6 +59,45 @@ STORAGE_TEST_CASE(commit_keeps_and_destruction_rolls_back) {
   tx.commit();
 }
 
+// A transaction opened inside another on the same connection joins it: its
+// commit leaves the decision to the outer one, whose rollback takes the
+// inner work too; a read snapshot inside sees the outer one's writes and
+// does not end it.
+STORAGE_TEST_CASE(inner_transactions_join_the_outer_one) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  {
+    write_transaction outer{sql};
+    {
+      write_transaction inner{sql};
+      insert_run(sql, "inner");
+      inner.commit();
+    }
+    {
+      read_snapshot snapshot{sql};
+      BOOST_TEST(runs(sql, "inner") == 1);
+    }
+    BOOST_TEST(in_transaction(sql));
+    insert_run(sql, "outer");
+    // no commit: both go
+  }
+  BOOST_TEST(!in_transaction(sql));
+  auto other = db.connect();
+  BOOST_TEST(runs(*other, "inner") == 0);
+  BOOST_TEST(runs(*other, "outer") == 0);
+  {
+    write_transaction outer{sql};
+    {
+      write_transaction inner{sql};
+      insert_run(sql, "inner");
+      inner.commit();
+    }
+    BOOST_TEST(runs(*other, "inner") == 0);  // not committed yet
+    outer.commit();
+  }
+  BOOST_TEST(runs(*other, "inner") == 1);
+}
+
 // BEGIN IMMEDIATE: a SQLite write transaction holds the write lock from the
 // start. With a plain (deferred) BEGIN, a transaction that reads and then
 // writes fails with SQLITE_BUSY when another connection committed in
