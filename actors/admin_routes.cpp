@@ -28,6 +28,7 @@ api_response cleanup_response(const cleanup_report& r) {
   body["dry_run"] = r.dry_run;
   body["skipped"] = r.skipped;
   body["deleted_sites"] = r.deleted_sites;
+  body["deleted_idempotency_keys"] = r.deleted_keys;
   body["run_id"] = r.run_id;
   body["started_at"] = r.started_at;
   body["duration_ms"] = r.duration_ms;

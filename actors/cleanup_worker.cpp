@@ -16,6 +16,7 @@
 #include "actors/errors.hpp"
 #include "storage/cleanup_lock.hpp"
 #include "storage/cleanup_repository.hpp"
+#include "storage/idempotency_repository.hpp"
 #include "storage/retry.hpp"
 #include "storage/timestamp.hpp"
 
@@ -75,33 +76,61 @@ void record_end(cleanup_worker_state& st, int64_t run_id,
   }
 }
 
-/// Deletes batch after batch until none is left, the daemon stops, or the
-/// lock is lost; `out` counts what was deleted. Returns why it stopped
-/// early, empty when it finished.
+/// Before each batch: whether the run may go on; why not, when it may not.
+std::string may_go_on(cleanup_worker_state& st, soci::session& sql,
+                      storage::cleanup_lock& lock) {
+  if (st.stopping && st.stopping->load())
+    return "stopped by shutdown";
+  bool renewed = false;
+  storage::with_retry(sql, while_locked, [&] { renewed = lock.renew(); });
+  if (!renewed)
+    return "lost the cleanup lock: its lease ran out";
+  return {};
+}
+
+void rest(const cleanup_worker_state& st) {
+  // This thread is the worker's own: resting blocks nobody else.
+  if (st.config.batch_pause.count() > 0)
+    std::this_thread::sleep_for(st.config.batch_pause);
+}
+
+/// Deletes batch after batch of expired sessions until none is left, then
+/// the write keys older than IDEMPOTENCY_KEY_HOURS the same way, unless the
+/// daemon stops or the lock is lost; `out` counts what was deleted. Returns
+/// why it stopped early, empty when it finished.
 std::string delete_batches(cleanup_worker_state& st, soci::session& sql,
                            storage::cleanup_lock& lock, const cleanup_job& job,
                            cleanup_report& out) {
   storage::cleanup_repository repo{sql};
   try {
     for (;;) {
-      if (st.stopping && st.stopping->load())
-        return "stopped by shutdown";
-      bool renewed = false;
-      storage::with_retry(sql, while_locked, [&] { renewed = lock.renew(); });
-      if (!renewed)
-        return "lost the cleanup lock: its lease ran out";
+      if (auto why = may_go_on(st, sql, lock); !why.empty())
+        return why;
       storage::expired_batch batch;
       storage::with_retry(sql, while_locked, [&] {
         batch = repo.delete_expired(job.cutoff, st.config.batch_size);
       });
       if (batch.session_ids.empty())
-        return {};
+        break;
       out.deleted_sessions += static_cast<int64_t>(batch.session_ids.size());
       out.deleted_sites += static_cast<int64_t>(batch.site_ids.size());
       caf::anon_send(st.listener, atom::cleaned::value, std::move(batch));
-      // This thread is the worker's own: resting blocks nobody else.
-      if (st.config.batch_pause.count() > 0)
-        std::this_thread::sleep_for(st.config.batch_pause);
+      rest(st);
+    }
+    storage::idempotency_repository keys{sql};
+    const auto key_cutoff =
+      storage::format_timestamp(st.config.clock() - st.config.key_ttl);
+    for (;;) {
+      if (auto why = may_go_on(st, sql, lock); !why.empty())
+        return why;
+      std::size_t deleted = 0;
+      storage::with_retry(sql, while_locked, [&] {
+        deleted = keys.delete_older_than(key_cutoff, st.config.batch_size);
+      });
+      out.deleted_keys += static_cast<int64_t>(deleted);
+      if (deleted < st.config.batch_size)
+        return {};
+      rest(st);
     }
   } catch (const std::exception& e) {
     return "the database failed: " + shortened(e.what());

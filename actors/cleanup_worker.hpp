@@ -32,6 +32,8 @@ struct cleanup_worker_config {
   /// SQLite: how long the lock outlives a runner that died (renewed every
   /// batch).
   std::chrono::seconds lease{300};
+  /// Write keys older than this go too (IDEMPOTENCY_KEY_HOURS).
+  std::chrono::hours key_ttl{24};
   /// Recorded in cleanup_runs.runner; empty: this host and pid.
   std::string runner;
   wall_clock clock;

@@ -45,6 +45,7 @@ actor_topology::actor_topology(caf::actor_system& sys,
   cleanup.url = storage::parse_database_url(settings.database_url);
   cleanup.batch_size = settings.cleanup_batch_size;
   cleanup.batch_pause = settings.cleanup_batch_pause;
+  cleanup.key_ttl = settings.idempotency_key_ttl;
   scheduler_ = sys.spawn(scheduler, schedule, cleanup, cache_);
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.

@@ -485,6 +485,7 @@ struct cleanup_report {
   std::string cutoff;
   int64_t deleted_sessions = 0; // a dry run: would be deleted
   int64_t deleted_sites = 0;
+  int64_t deleted_keys = 0;     // write keys past IDEMPOTENCY_KEY_HOURS
   std::string started_at;
   int64_t duration_ms = 0;
   std::string message;          // why it was skipped
@@ -494,7 +495,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
   return f(caf::meta::type_name("cleanup_report"), x.run_id, x.dry_run,
            x.skipped, x.cutoff, x.deleted_sessions, x.deleted_sites,
-           x.started_at, x.duration_ms, x.message);
+           x.deleted_keys, x.started_at, x.duration_ms, x.message);
 }
 
 /// When the last cleanup that deleted succeeded, if one ever did.

@@ -46,9 +46,9 @@ void log_run(const cleanup_in_progress& run) {
                  r.run_id, r.duration_ms);
   } else {
     spdlog::info("cleanup ({}): deleted {} sessions and {} sites last updated "
-                 "before {} (run {}, {} ms)",
+                 "before {}, and {} expired idempotency keys (run {}, {} ms)",
                  run.trigger, r.deleted_sessions, r.deleted_sites, r.cutoff,
-                 r.run_id, r.duration_ms);
+                 r.deleted_keys, r.run_id, r.duration_ms);
   }
 }
 

@@ -21,6 +21,8 @@ api_reply api_client::call(std::string_view method, std::string_view target,
                            std::string_view body,
                            std::vector<std::pair<std::string, std::string>> headers) {
   api_reply reply;
+  if (!token_.empty())
+    headers.emplace_back("Authorization", "Bearer " + token_);
   reply.raw = http_.request(method, target, body, headers);
   reply.status = reply.raw.status;
   boost::json::error_code ec;

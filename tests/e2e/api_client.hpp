@@ -47,8 +47,13 @@ public:
   boost::json::object create_session(const boost::json::value& body
                                      = boost::json::object{});
 
+  /// Sends `Authorization: Bearer <token>` with every later call (none when
+  /// empty).
+  void set_token(std::string token) { token_ = std::move(token); }
+
 private:
   net::http_client http_;
+  std::string token_;
 };
 
 } // namespace memoryd::test
