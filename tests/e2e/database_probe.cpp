@@ -73,6 +73,11 @@ void database_probe::set_updated_at(const std::string& session_id, wall_time t) 
     soci::use(at, "t"), soci::use(session_id, "id");
 }
 
+void database_probe::age_idempotency_keys(wall_time t) {
+  const auto at = storage::format_timestamp(t);
+  *sql_ << "UPDATE idempotency_keys SET created_at = :t", soci::use(at, "t");
+}
+
 void database_probe::plant_run(std::string_view outcome, wall_time started_at,
                                wall_time finished_at) {
   const std::string what{outcome};

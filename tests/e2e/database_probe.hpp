@@ -48,6 +48,9 @@ public:
 
   void set_updated_at(const std::string& session_id, wall_time t);
 
+  /// Makes every idempotency key look created at `t`.
+  void age_idempotency_keys(wall_time t);
+
   /// A finished run of outcome `outcome` in cleanup_runs.
   void plant_run(std::string_view outcome, wall_time started_at,
                  wall_time finished_at);
