@@ -3,6 +3,8 @@
 
 #include <fstream>
 #include <map>
+#include <tuple>
+#include <vector>
 
 #include <boost/test/unit_test.hpp>
 
@@ -110,12 +112,59 @@ BOOST_AUTO_TEST_CASE(no_auth_means_loopback_only) {
   BOOST_TEST(!error_of(std::nullopt, {{"LISTEN_ADDRESS", "127.example.com:1"}}).empty());
 }
 
-BOOST_AUTO_TEST_CASE(auth_settings_are_refused_until_auth_exists) {
-  auto m = error_of(std::nullopt, {{"API_TOKENS", "secret"}});
-  BOOST_TEST(m.find("API_TOKENS") != std::string::npos, m);
-  m = error_of(std::nullopt, {{"ADMIN_TOKENS", "secret"}});
-  BOOST_TEST(m.find("ADMIN_TOKENS") != std::string::npos, m);
-  BOOST_TEST(error_of(std::nullopt, {{"API_TOKENS", ""}}).empty());
+BOOST_AUTO_TEST_CASE(tokens_parse_into_tenants) {
+  const std::string hex(32, 'a');                        // 128 bits
+  const std::string alnum = "Zq8Lr2Xw9Vt4Ns6Mp1Kj3H";    // 22: 131 bits
+  const std::string b64 = "mL0/+xY7_aB-cD.eF~gH1i==";     // 22 + padding
+  auto s = config::load(std::nullopt,
+                        env_of({{"API_TOKENS", " acme:" + hex + ", " + alnum},
+                                {"ADMIN_TOKENS", b64},
+                                {"LISTEN_ADDRESS", "0.0.0.0:8080"}}));
+  BOOST_TEST_REQUIRE(s.api_tokens.size() == 2u);
+  BOOST_TEST(s.api_tokens[0].first == "acme");
+  BOOST_TEST(s.api_tokens[0].second == hex);
+  BOOST_TEST(s.api_tokens[1].first == "");  // the default tenant
+  BOOST_TEST(s.api_tokens[1].second == alnum);
+  BOOST_TEST(s.admin_tokens == std::vector<std::string>{b64});
+}
+
+BOOST_AUTO_TEST_CASE(bad_tokens_are_refused_without_showing_them) {
+  const std::string short_hex(31, 'b');                  // 124 bits
+  const std::string short_alnum = "Zq8Lr2Xw9Vt4Ns6Mp1Kj3";  // 21: 125 bits
+  for (const auto& [key, value, says] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+         {"API_TOKENS", short_hex, "API_TOKENS entry 1"},
+         {"API_TOKENS", std::string(32, 'c') + "," + short_alnum,
+          "API_TOKENS entry 2"},
+         {"API_TOKENS", "has space" + std::string(32, 'd'), "RFC 6750"},
+         {"API_TOKENS", "a b:" + std::string(32, 'e'), "tenant name"},
+         {"ADMIN_TOKENS", short_hex, "ADMIN_TOKENS entry 1"},
+         {"API_TOKENS_FILE", "/nonexistent", "cannot be read"},
+       }) {
+    auto m = error_of(std::nullopt, {{key, value}});
+    BOOST_TEST(m.find(says) != std::string::npos, key << ": " << m);
+    BOOST_TEST(m.find(short_hex) == std::string::npos, m);
+    BOOST_TEST(m.find(short_alnum) == std::string::npos, m);
+  }
+  const std::string token(32, 'f');
+  auto m = error_of(std::nullopt, {{"API_TOKENS", "a:" + token},
+                                   {"ADMIN_TOKENS", token}});
+  BOOST_TEST(m.find("twice") != std::string::npos, m);
+}
+
+BOOST_AUTO_TEST_CASE(token_files_add_to_the_list) {
+  auto dir = test::make_temp_dir("tokens");
+  std::ofstream{dir / "api"} << "# comment\n\nacme:" << std::string(32, '1')
+                             << "\nzeta:" << std::string(32, '2') << ","
+                             << std::string(32, '3') << "\n";
+  auto s = config::load(std::nullopt,
+                        env_of({{"API_TOKENS", "old:" + std::string(32, '4')},
+                                {"API_TOKENS_FILE", (dir / "api").string()}}));
+  BOOST_TEST_REQUIRE(s.api_tokens.size() == 4u);
+  BOOST_TEST(s.api_tokens[0].first == "old");
+  BOOST_TEST(s.api_tokens[1].first == "acme");
+  BOOST_TEST(s.api_tokens[2].first == "zeta");
+  BOOST_TEST(s.api_tokens[3].first == "");
 }
 
 BOOST_AUTO_TEST_CASE(help_lists_every_key) {
