@@ -123,6 +123,9 @@ void require_site(self_ptr self, soci::session& sql, const std::string& tenant,
 }
 
 /// A repeat of a committed write: its result if it was the same request.
+/// Replayed for a client's repeat; for the daemon's own key it is this
+/// request's write, whose answer only was lost (so the cache is fenced as
+/// after any write).
 template <class T>
 committed<T> replay(const storage::write_key& key,
                     const storage::stored_write& prior) {
@@ -133,7 +136,7 @@ committed<T> replay(const storage::write_key& key,
   if (prior.result.empty())
     throw storage::conflict("the request with Idempotency-Key \"" + key.key
                             + "\" is still in progress");
-  return {decode_result<T>(prior.result), true};
+  return {decode_result<T>(prior.result), key.from_client};
 }
 
 /// Runs `work(sql)` as one transaction together with its write key (with
