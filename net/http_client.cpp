@@ -24,6 +24,7 @@ struct http_client::impl {
   beast::tcp_stream stream{ioc};
   beast::flat_buffer buffer;
   bool connected = false;
+  std::string bearer_token;
 
   void connect() {
     asio::ip::tcp::resolver resolver{ioc};
@@ -78,6 +79,10 @@ http_client::~http_client() = default;
 http_client::http_client(http_client&&) noexcept = default;
 http_client& http_client::operator=(http_client&&) noexcept = default;
 
+void http_client::set_bearer_token(std::string token) {
+  impl_->bearer_token = std::move(token);
+}
+
 http_result http_client::request(
   std::string_view method, std::string_view target, std::string_view body,
   const std::vector<std::pair<std::string, std::string>>& headers) {
@@ -85,6 +90,8 @@ http_result http_client::request(
                                        std::string{target}, 11};
   req.set(http::field::host, impl_->host + ":" + std::to_string(impl_->port));
   req.set(http::field::user_agent, "memoryd-client");
+  if (!impl_->bearer_token.empty())
+    req.set(http::field::authorization, "Bearer " + impl_->bearer_token);
   for (const auto& [name, value] : headers)
     req.set(name, value);
   if (!body.empty() || method == "POST" || method == "PUT") {

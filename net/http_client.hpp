@@ -40,6 +40,10 @@ public:
 
   http_result get(std::string_view target) { return request("GET", target); }
 
+  /// Sends `Authorization: Bearer <token>` with every request (none when
+  /// empty).
+  void set_bearer_token(std::string token);
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -1,7 +1,7 @@
 // memoryctl: the operator's command line for a running memoryd, talking to
 // its HTTP API.
 //
-//   memoryctl [--url http://127.0.0.1:8080] health
+//   memoryctl [--url http://127.0.0.1:8080] [--token-file FILE] health
 //   memoryctl export SESSION_ID [-o FILE] [--no-sites] [--uncompressed]
 //   memoryctl import FILE
 //   memoryctl cleanup [--dry-run]
@@ -58,6 +58,11 @@ Commands:
 Options:
   --url URL           the daemon's address (default: $MEMORYD_URL or
                       http://127.0.0.1:8080)
+  --token-file FILE   the bearer token: the file's first line that is not
+                      empty or a # comment (e.g. a systemd credential)
+  --token TOKEN       the bearer token itself (visible in `ps`: prefer
+                      --token-file or $MEMORYD_TOKEN); an API token for
+                      export and import, an admin token for cleanup
   --timeout SECONDS   how long to wait for the daemon (default: 10 for
                       health, 300 for export and import, 3600 for cleanup)
   -o, --output FILE   export: write to FILE (atomically: FILE.tmp, fsync,
@@ -74,6 +79,8 @@ written, or is not an export.
 
 struct options {
   std::string url;
+  std::string token;  // --token, else --token-file, else $MEMORYD_TOKEN
+  std::string token_file;
   std::vector<std::string> args;  // after the command
   int timeout_seconds = 0;        // 0: the command's default
   std::string output;
@@ -304,6 +311,23 @@ constexpr command commands[] = {
   {"cleanup", cleanup, 0, 3600},
 };
 
+/// The token of a token file: its first line that is neither empty nor a
+/// comment, without surrounding white space.
+std::string read_token_file(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    throw file_error("cannot read the token file " + path + ": "
+                     + errno_text());
+  std::string line;
+  while (std::getline(in, line)) {
+    auto begin = line.find_first_not_of(" \t\r");
+    if (begin == std::string::npos || line[begin] == '#')
+      continue;
+    return line.substr(begin, line.find_last_not_of(" \t\r") - begin + 1);
+  }
+  throw file_error("the token file " + path + " holds no token");
+}
+
 int usage_error(const std::string& message) {
   std::cerr << "memoryctl: " << message << "\n" << usage;
   return exit_usage;
@@ -318,6 +342,7 @@ int main(int argc, char** argv) {
   std::string name;
   po::options_description desc;
   desc.add_options()("url", po::value(&opt.url))(
+    "token", po::value(&opt.token))("token-file", po::value(&opt.token_file))(
     "timeout", po::value(&opt.timeout_seconds))(
     "output,o", po::value(&opt.output))("no-sites", po::bool_switch(&opt.no_sites))(
     "uncompressed", po::bool_switch(&opt.uncompressed))(
@@ -367,7 +392,12 @@ int main(int argc, char** argv) {
     return usage_error(std::string{"--url: "} + e.what());
   }
   try {
+    if (opt.token.empty() && !opt.token_file.empty())
+      opt.token = read_token_file(opt.token_file);
+    if (opt.token.empty() && std::getenv("MEMORYD_TOKEN") != nullptr)
+      opt.token = std::getenv("MEMORYD_TOKEN");
     http_client client{endpoint.first, endpoint.second, std::chrono::seconds{timeout}};
+    client.set_bearer_token(opt.token);
     return cmd->run(client, opt);
   } catch (const file_error& e) {
     std::cerr << "memoryctl: " << e.what() << "\n";

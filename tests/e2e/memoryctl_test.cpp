@@ -17,6 +17,7 @@
 
 #include "tests/e2e/api_client.hpp"
 #include "tests/e2e/backend.hpp"
+#include "tests/e2e/tenants.hpp"
 #include "tests/support/test_env.hpp"
 
 extern char** environ;
@@ -189,6 +190,47 @@ BOOST_AUTO_TEST_CASE(uncompressed_export_on_stdout_imports_too) {
   std::ofstream{dir / "backup.json"} << exported.out;
   auto new_id = import_file(dir / "backup.json");
   BOOST_TEST(json::serialize(essence(c, new_id)) == json::serialize(essence(c, id)));
+  fs::remove_all(dir);
+}
+
+// Against a daemon with tokens: a token from --token-file, $MEMORYD_TOKEN
+// or --token; without one, the daemon's 401 (exit 1); cleanup wants the
+// admin token.
+BOOST_AUTO_TEST_CASE(tokens_from_a_file_the_environment_or_the_line) {
+  tenant_daemon d;
+  const auto url = "http://127.0.0.1:" + std::to_string(d.daemon->port());
+  auto acme = d.as(d.acme);
+  auto id = make_session(acme);
+  auto dir = make_temp_dir("memoryctl_tokens");
+  std::ofstream{dir / "token"} << "# acme's\n\n  " << d.acme << "  \n";
+  auto file = dir / "backup.json";
+
+  auto anonymous = memoryctl({"export", id, "-o", file.string()}, url);
+  BOOST_TEST(anonymous.exit_code == 1);
+  BOOST_TEST(anonymous.err.find("unauthorized") != std::string::npos,
+             anonymous.err);
+  auto exported = memoryctl(
+    {"--token-file", (dir / "token").string(), "export", id, "-o", file.string()},
+    url);
+  BOOST_REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
+
+  ::setenv("MEMORYD_TOKEN", d.zeta.c_str(), 1);
+  auto imported = memoryctl({"import", file.string()}, url);
+  ::unsetenv("MEMORYD_TOKEN");
+  BOOST_REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  // zeta's import is zeta's: acme's token does not see it.
+  auto copy = imported.out.substr(std::string{"imported session "}.size(), 36);
+  BOOST_TEST(d.as(d.zeta).get("/api/sessions/" + copy).status == 200u);
+  BOOST_TEST(acme.get("/api/sessions/" + copy).status == 404u);
+
+  auto forbidden = memoryctl({"--token", d.acme, "cleanup", "--dry-run"}, url);
+  BOOST_TEST(forbidden.exit_code == 1);
+  BOOST_TEST(forbidden.err.find("forbidden") != std::string::npos, forbidden.err);
+  auto cleanup = memoryctl({"--token", d.admin, "cleanup", "--dry-run"}, url);
+  BOOST_TEST(cleanup.exit_code == 0, cleanup.err);
+  BOOST_TEST(memoryctl({"--token-file", (dir / "none").string(), "health"}, url)
+               .exit_code
+             == 4);
   fs::remove_all(dir);
 }
 
