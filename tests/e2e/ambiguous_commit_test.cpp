@@ -25,11 +25,6 @@ uint16_t port_of(const std::string& url) {
   return static_cast<uint16_t>(std::stoi(url.substr(colon + 1)));
 }
 
-std::size_t items(api_client& c, const std::string& target) {
-  auto r = c.get(target);
-  return r.object().at("items").as_array().size();
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(ambiguous_commit)
@@ -47,7 +42,7 @@ BOOST_AUTO_TEST_CASE(a_lost_commit_answer_writes_once) {
   proxy.cut_next_commits(1);
   auto session = c.create_session({{"user_id", "ambiguous"}});
   BOOST_TEST_REQUIRE(proxy.commits_cut() == 1);
-  BOOST_TEST(items(c, "/api/sessions?user_id=ambiguous") == 1u);
+  BOOST_TEST(c.item_count("/api/sessions?user_id=ambiguous") == 1u);
   const auto id = text(session, "session_id");
 
   auto site = c.post("/api/sessions/" + id + "/sites",
@@ -60,7 +55,7 @@ BOOST_AUTO_TEST_CASE(a_lost_commit_answer_writes_once) {
   BOOST_TEST(version.status == 201u, version.raw.body);
   BOOST_TEST(version.object().at("version").as_int64() == 2);
   BOOST_TEST(proxy.commits_cut() == 2);
-  BOOST_TEST(items(c, x + "/versions") == 2u);
+  BOOST_TEST(c.item_count(x + "/versions") == 2u);
   // The answer's write is this request's own: the cache was fenced, the
   // next read shows it.
   BOOST_TEST(c.get(x).object().at("version_count").as_int64() == 2);

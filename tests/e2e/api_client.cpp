@@ -41,4 +41,12 @@ boost::json::object api_client::create_session(const boost::json::value& body) {
   return reply.object();
 }
 
+std::size_t api_client::item_count(std::string_view target) {
+  auto reply = get(target);
+  if (reply.status != 200 || !reply.json.is_object())
+    throw std::runtime_error("item_count " + std::string{target} + ": "
+                             + std::to_string(reply.status) + " " + reply.raw.body);
+  return reply.object().at("items").as_array().size();
+}
+
 } // namespace memoryd::test

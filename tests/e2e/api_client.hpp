@@ -47,6 +47,9 @@ public:
   boost::json::object create_session(const boost::json::value& body
                                      = boost::json::object{});
 
+  /// GET `target` (a list route); how many items its page holds.
+  std::size_t item_count(std::string_view target);
+
   /// Sends `Authorization: Bearer <token>` with every later call (none when
   /// empty).
   void set_token(std::string token) { token_ = std::move(token); }

@@ -32,8 +32,7 @@ api_reply post_with_key(api_client& c, const std::string& target,
 
 /// How many versions the site has.
 std::size_t version_count(api_client& c, const std::string& site) {
-  auto r = c.get("/api/sessions/sites/" + site + "/versions?limit=100");
-  return r.object().at("items").as_array().size();
+  return c.item_count("/api/sessions/sites/" + site + "/versions?limit=100");
 }
 
 /// The same answer: status, body and the headers a client acts on.
@@ -98,10 +97,8 @@ BOOST_AUTO_TEST_CASE(a_repeat_gets_the_first_answer_and_writes_nothing) {
                  409, "conflict", s.name + " with another body");
   }
   // One session, two sites, one new version, one audit, one deployment.
-  auto listed = c.get("/api/sessions?user_id=idem");
-  BOOST_TEST(listed.object().at("items").as_array().size() == 1u);
-  auto site_list = c.get("/api/sessions/" + session + "/sites");
-  BOOST_TEST(site_list.object().at("items").as_array().size() == 1u);
+  BOOST_TEST(c.item_count("/api/sessions?user_id=idem") == 1u);
+  BOOST_TEST(c.item_count("/api/sessions/" + session + "/sites") == 1u);
   BOOST_TEST(version_count(c, site) == 2u);
   auto view = c.get(x);
   BOOST_TEST(view.object().at("audits").as_array().size() == 1u);
@@ -128,9 +125,7 @@ BOOST_AUTO_TEST_CASE(a_repeat_gets_the_first_answer_and_writes_nothing) {
                      post_with_key(c, "/api/sessions/import", backup,
                                    prefix + "imp"),
                      "import");
-  BOOST_TEST(c.get("/api/sessions?user_id=idem").object().at("items").as_array()
-               .size()
-             == 2u);
+  BOOST_TEST(c.item_count("/api/sessions?user_id=idem") == 2u);
 }
 
 // A key is the client's own: another tenant's same key is another key, and
@@ -201,9 +196,7 @@ BOOST_AUTO_TEST_CASE(a_replay_survives_a_restart) {
                      post_with_key(c, "/api/sessions", R"({"user_id":"r"})",
                                    "restart-key"),
                      "after a restart");
-  BOOST_TEST(c.get("/api/sessions?user_id=r").object().at("items").as_array()
-               .size()
-             == 1u);
+  BOOST_TEST(c.item_count("/api/sessions?user_id=r") == 1u);
 }
 
 // Keys older than IDEMPOTENCY_KEY_HOURS go with the cleanup; the same key
