@@ -57,6 +57,15 @@ void next_versions(self_ptr self, const std::string& site_id);
 void versions_committed(self_ptr self, const std::string& site_id,
                         std::vector<queued_version>& batch,
                         const committed<site_write>& result) {
+  if (result.value.versions.size() != batch.size()) {
+    // A key's stored result of another batch: never expected (a client's
+    // key has a batch of its own, the daemon's keys are unique).
+    auto err = make_error(errc::conflict, "the write key's stored result "
+                                          "does not match this request");
+    for (auto& q : batch)
+      q.promise.deliver(err);
+    return next_versions(self, site_id);
+  }
   for (std::size_t i = 0; i < batch.size(); ++i)
     batch[i].promise.deliver(rendered{site_id, result.value.revision,
                                       render_version(result.value.versions[i]),
