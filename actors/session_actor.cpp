@@ -53,14 +53,16 @@ void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
 }
 
 /// Tombstones the deleted session's and its sites' cache entries, then
-/// answers.
-void invalidate_all(self_ptr self, caf::typed_response_promise<bool> rp,
+/// answers (an empty body: the 204).
+void invalidate_all(self_ptr self, caf::typed_response_promise<rendered> rp,
                     const std::string& session_id,
-                    const std::vector<std::string>& site_ids) {
+                    const committed<std::vector<std::string>>& deleted) {
+  const auto& site_ids = deleted.value;
   auto pending = std::make_shared<std::size_t>(site_ids.size() + 1);
+  rendered out{session_id, 0, {}, false, deleted.replayed};
   auto one_done = [=]() mutable {
     if (--*pending == 0)
-      rp.deliver(true);
+      rp.deliver(out);
   };
   auto invalidate = [&](std::string key) {
     self->request(self->state.cache, caf::infinite, atom::invalidate::value,
@@ -134,13 +136,13 @@ session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
     },
     [=](atom::erase, const std::string& id, storage::write_key& key) {
       ++self->state.counters.handled;
-      auto rp = self->make_response_promise<bool>();
+      auto rp = self->make_response_promise<rendered>();
       self
         ->request(self->state.store, caf::infinite, atom::erase::value, id,
                   std::move(key))
         .then(
-          [=](committed<std::vector<std::string>>& site_ids) mutable {
-            invalidate_all(self, rp, id, site_ids.value);
+          [=](committed<std::vector<std::string>>& deleted) mutable {
+            invalidate_all(self, rp, id, deleted);
           },
           fail_to(self, rp));
       return rp;

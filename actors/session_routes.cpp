@@ -90,9 +90,9 @@ void put_session(front_pointer self, exchange_ptr ex) {
 
 void delete_session(front_pointer self, exchange_ptr ex) {
   const auto& id = ex->request.path_params.at(0);
-  ask<bool>(
+  ask<rendered>(
     self, ex, shard_for(self->state.wiring.sessions, id),
-    [](bool) { return api_response{204, {}, {}, ""}; }, atom::erase::value, id,
+    [](rendered&) { return api_response{204, {}, {}, ""}; }, atom::erase::value, id,
     write_key_for(*ex));
 }
 

@@ -126,6 +126,16 @@ BOOST_AUTO_TEST_CASE(a_repeat_gets_the_first_answer_and_writes_nothing) {
                                    prefix + "imp"),
                      "import");
   BOOST_TEST(c.item_count("/api/sessions?user_id=idem") == 2u);
+
+  // A DELETE repeated with its key: 204 again, not 404.
+  auto gone = c.call("DELETE", "/api/sessions/" + session, {},
+                     {{"Idempotency-Key", prefix + "delete"}});
+  BOOST_TEST(gone.status == 204u);
+  auto gone_again = c.call("DELETE", "/api/sessions/" + session, {},
+                           {{"Idempotency-Key", prefix + "delete"}});
+  BOOST_TEST(gone_again.status == 204u);
+  BOOST_TEST(gone_again.header("Idempotent-Replayed") == "true");
+  BOOST_TEST(c.item_count("/api/sessions?user_id=idem") == 1u);
 }
 
 // A key is the client's own: another tenant's same key is another key, and
