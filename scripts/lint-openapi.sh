@@ -17,14 +17,15 @@ cli=$dir/node_modules/@redocly/cli/bin/cli.js
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
   REDOCLY_SUPPRESS_NOTIFICATIONS=true NO_COLOR=1
 
-for tool in node npm; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "lint-openapi: $tool is missing; run MEMORYD_TEST_DEPS=1 scripts/install-deps.sh" >&2
-    exit 1
-  fi
-done
+need() {
+  command -v "$1" >/dev/null && return 0
+  echo "lint-openapi: $1 is missing; run MEMORYD_TEST_DEPS=1 scripts/install-deps.sh" >&2
+  exit 1
+}
 
+need node
 if [ ! -f "$cli" ]; then
+  need npm
   # Installed beside the cache directory and renamed into place, so a
   # concurrent run never sees half an install.
   mkdir -p "$(dirname "$dir")"
@@ -43,7 +44,7 @@ out=$(node "$cli" lint --config redocly.yaml --lint-config=error \
 printf '%s\n' "$out"
 # recommended-strict makes every rule an error; should a rule still warn,
 # it fails the lint all the same.
-if [ "$status" -eq 0 ] && printf '%s\n' "$out" | grep -Eq '^ +[0-9]+:[0-9]+ +warning '; then
+if [ "$status" -eq 0 ] && grep -Eq '^ +[0-9]+:[0-9]+ +warning ' <<<"$out"; then
   echo "lint-openapi: warnings count as errors" >&2
   status=1
 fi
