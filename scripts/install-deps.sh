@@ -17,14 +17,25 @@ if [ "${MEMORYD_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(wrk nginx-light iproute2 postgresql-client)
 fi
 if [ "${MEMORYD_TEST_DEPS:-0}" = 1 ]; then
-  packages+=(faketime)
+  # nodejs and npm run the OpenAPI lint (scripts/lint-openapi.sh).
+  packages+=(faketime nodejs npm)
 fi
+
+# Whether package $1 is installed, itself or as what an installed package
+# provides (e.g. a nodejs that bundles npm and conflicts with Debian's).
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed' \
+    && return 0
+  local provided  # one name a line; read whole, as pipefail is on
+  provided=$(dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null \
+               | sed -n 's/^install ok installed|//p' | tr ',' '\n' \
+               | sed 's/ *(.*//; s/^ *//')
+  grep -qx -- "$1" <<<"$provided"
+}
 
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
+  installed "$p" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
