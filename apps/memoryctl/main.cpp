@@ -1,7 +1,7 @@
 // memoryctl: the operator's command line for a running memoryd, talking to
 // its HTTP API.
 //
-//   memoryctl [--url http://127.0.0.1:8080] health
+//   memoryctl [--url http://127.0.0.1:8080] [--cacert FILE] health
 //   memoryctl export SESSION_ID [-o FILE] [--no-sites] [--uncompressed]
 //   memoryctl import FILE
 //   memoryctl cleanup [--dry-run]
@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -56,8 +57,11 @@ Commands:
                       error (409: one is already running in this daemon)
 
 Options:
-  --url URL           the daemon's address (default: $MEMORYD_URL or
-                      http://127.0.0.1:8080)
+  --url URL           the daemon's address, http:// or https:// (default:
+                      $MEMORYD_URL or http://127.0.0.1:8080)
+  --cacert FILE       https: the CA certificates (PEM) to trust the daemon's
+                      certificate with (default: $MEMORYD_CACERT, else the
+                      system's CAs)
   --timeout SECONDS   how long to wait for the daemon (default: 10 for
                       health, 300 for export and import, 3600 for cleanup)
   -o, --output FILE   export: write to FILE (atomically: FILE.tmp, fsync,
@@ -68,12 +72,13 @@ Options:
   --help              this text
 
 Exit codes: 0 done, 1 the daemon refused (its error on stderr), 2 usage,
-3 daemon unreachable or timed out, 4 a local file could not be read or
-written, or is not an export.
+3 daemon unreachable or timed out (also: its TLS certificate is not
+trusted), 4 a local file could not be read or written, or is not an export.
 )";
 
 struct options {
   std::string url;
+  std::string cacert;             // empty: the system's CAs
   std::vector<std::string> args;  // after the command
   int timeout_seconds = 0;        // 0: the command's default
   std::string output;
@@ -315,9 +320,12 @@ int main(int argc, char** argv) {
   options opt;
   opt.url = std::getenv("MEMORYD_URL") ? std::getenv("MEMORYD_URL")
                                        : "http://127.0.0.1:8080";
+  if (const char* cacert = std::getenv("MEMORYD_CACERT"))
+    opt.cacert = cacert;
   std::string name;
   po::options_description desc;
   desc.add_options()("url", po::value(&opt.url))(
+    "cacert", po::value(&opt.cacert))(
     "timeout", po::value(&opt.timeout_seconds))(
     "output,o", po::value(&opt.output))("no-sites", po::bool_switch(&opt.no_sites))(
     "uncompressed", po::bool_switch(&opt.uncompressed))(
@@ -360,18 +368,29 @@ int main(int argc, char** argv) {
     return usage_error("--timeout must be a positive number of seconds");
   const int timeout =
     opt.timeout_seconds > 0 ? opt.timeout_seconds : cmd->default_timeout_seconds;
-  std::pair<std::string, uint16_t> endpoint;
+  memoryd::net::endpoint endpoint;
   try {
     endpoint = memoryd::net::parse_endpoint(opt.url);
   } catch (const std::invalid_argument& e) {
     return usage_error(std::string{"--url: "} + e.what());
   }
+  std::optional<http_client> client;
   try {
-    http_client client{endpoint.first, endpoint.second, std::chrono::seconds{timeout}};
-    return cmd->run(client, opt);
+    client.emplace(endpoint, opt.cacert, std::chrono::seconds{timeout});
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "memoryctl: --cacert: " << e.what() << "\n";
+    return exit_file;
+  }
+  try {
+    return cmd->run(*client, opt);
   } catch (const file_error& e) {
     std::cerr << "memoryctl: " << e.what() << "\n";
     return exit_file;
+  } catch (const memoryd::net::tls_handshake_error& e) {
+    std::cerr << "memoryctl: cannot reach memoryd at " << opt.url << ": "
+              << e.what() << "; --cacert (or MEMORYD_CACERT) names the CA "
+              << "that signed its certificate\n";
+    return exit_unreachable;
   } catch (const std::exception& e) {
     // Beast's errors say where in Boost they were thrown; the code suffices.
     const auto* sys = dynamic_cast<const boost::system::system_error*>(&e);
