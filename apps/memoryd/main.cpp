@@ -20,6 +20,7 @@
 #include "apps/memoryd/watchdog.hpp"
 #include "config/config.hpp"
 #include "net/server.hpp"
+#include "net/tls.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
 
@@ -88,6 +89,12 @@ std::size_t or_cores(std::size_t n) {
 }
 
 int run(const config::settings& settings) {
+  // First: a certificate that cannot serve must stop the start before
+  // anything else happened.
+  std::shared_ptr<net::tls_context> tls;
+  if (!settings.tls_cert_file.empty())
+    tls = net::make_server_tls_context(settings.tls_cert_file,
+                                       settings.tls_key_file);
   migrate(settings);
 
   caf::actor_system_config cfg;
@@ -104,6 +111,7 @@ int run(const config::settings& settings) {
   options.max_body_bytes = settings.max_body_bytes;
   options.request_timeout = settings.request_timeout;
   options.idle_timeout = settings.idle_timeout;
+  options.tls = tls;
   net::server server{options,
                      [&actors](uint64_t connection, api_request req,
                                responder_ptr rsp) {
@@ -111,8 +119,9 @@ int run(const config::settings& settings) {
                      }};
   auto port = server.listen();
   server.start();
-  spdlog::info("memoryd {} listening on {}:{} (database {}, cache {})",
-               MEMORYD_VERSION, settings.listen_host, port,
+  spdlog::info("memoryd {} listening on {}://{}:{} (database {}, cache {})",
+               MEMORYD_VERSION, tls ? "https" : "http", settings.listen_host,
+               port,
                storage::parse_database_url(settings.database_url).redacted,
                settings.redis_url.empty() ? "in-process" : "redis");
   sd_notify(0, "READY=1");
@@ -161,6 +170,13 @@ int main(int argc, char** argv) {
   setup_logging(settings);
   try {
     return run(settings);
+  } catch (const net::tls_error& e) {
+    spdlog::critical("cannot start: invalid {}=\"{}\": {}",
+                     e.which == net::tls_error::file::certificate
+                       ? "TLS_CERT_FILE"
+                       : "TLS_KEY_FILE",
+                     e.path, e.reason);
+    return exit_usage;
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return exit_failure;
