@@ -4,7 +4,8 @@
 // memoryctl and the tests (never used inside the daemon, where nothing may
 // block). Reconnects once when the server closed an idle connection. Speaks
 // HTTPS (TLS 1.2+) with the server's certificate verified: it must chain up
-// to a trusted CA and name the host connected to (SNI is sent for names).
+// to a trusted CA and name the host connected to, by DNS name or IP address
+// in its subjectAltName (SNI is sent for names).
 
 #include <chrono>
 #include <cstdint>

@@ -389,7 +389,8 @@ int main(int argc, char** argv) {
   } catch (const memoryd::net::tls_handshake_error& e) {
     std::cerr << "memoryctl: cannot reach memoryd at " << opt.url << ": "
               << e.what() << "; --cacert (or MEMORYD_CACERT) names the CA "
-              << "that signed its certificate\n";
+              << "that signed its certificate, which must name the URL's "
+              << "host\n";
     return exit_unreachable;
   } catch (const std::exception& e) {
     // Beast's errors say where in Boost they were thrown; the code suffices.

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -50,8 +51,9 @@ const test_pki& other_pki() {
 /// An HTTPS server on an ephemeral loopback port that answers every routed
 /// request 200 and records the connections they came on.
 struct tls_fixture {
-  explicit tls_fixture(std::chrono::milliseconds request_timeout = 5s)
-    : server(options(request_timeout),
+  explicit tls_fixture(std::chrono::milliseconds request_timeout = 5s,
+                       std::string host = "127.0.0.1")
+    : server(options(request_timeout, std::move(host)),
              [this](uint64_t connection_id, api_request,
                     responder_ptr responder) {
                {
@@ -66,9 +68,10 @@ struct tls_fixture {
     server.start();
   }
 
-  static net::server_options options(std::chrono::milliseconds request_timeout) {
+  static net::server_options options(std::chrono::milliseconds request_timeout,
+                                     std::string host) {
     net::server_options opts;
-    opts.host = "127.0.0.1";
+    opts.host = std::move(host);
     opts.port = 0;
     opts.threads = 2;
     opts.max_body_bytes = 1024;
@@ -189,6 +192,18 @@ BOOST_FIXTURE_TEST_CASE(certificate_of_another_ca_is_refused, tls_fixture) {
                what);
   }
   BOOST_TEST(client().get("/healthz").status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(certificate_for_another_host_is_refused) {
+  // Loopback, but not an address the certificate names.
+  tls_fixture f{5s, "127.0.0.2"};
+  try {
+    f.client("127.0.0.2").get("/healthz");
+    BOOST_FAIL("a certificate for another address was accepted");
+  } catch (const net::tls_handshake_error& e) {
+    std::string what = e.what();
+    BOOST_TEST(what.find("IP address mismatch") != std::string::npos, what);
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(tls_1_1_client_is_refused, tls_fixture) {
