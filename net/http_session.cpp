@@ -55,7 +55,8 @@ std::string ms(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
-using stream_variant = std::variant<beast::tcp_stream, http_session::tls_stream>;
+using stream_variant
+  = std::variant<beast::tcp_stream, http_session::tls_stream>;
 
 stream_variant make_stream(asio::ip::tcp::socket&& socket,
                            const server_state& state) {

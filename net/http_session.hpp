@@ -24,6 +24,7 @@
 // Plain and TLS connections share this one request cycle: the stream is a
 // variant, and each operation visits it (`with_stream`), so the handlers and
 // the responder see one non-template class.
+//
 // Net-internal header (it includes Beast).
 
 #include <chrono>
@@ -81,7 +82,8 @@ public:
   /// connection is gone.
   void deliver(uint64_t seq, api_response response);
 
-  /// Closes the connection if it is waiting for a request (shutdown).
+  /// Closes the connection if it is waiting for a request or in its TLS
+  /// handshake (shutdown).
   void close_if_idle();
 
   /// Closes the connection whatever it is doing (end of shutdown).

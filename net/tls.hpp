@@ -32,7 +32,8 @@ struct tls_error : std::runtime_error {
 
 /// A TLS server context from a PEM certificate chain (server certificate
 /// first) and the PEM private key of that certificate. Throws tls_error.
-std::shared_ptr<tls_context> make_server_tls_context(const std::string& cert_file,
-                                                     const std::string& key_file);
+std::shared_ptr<tls_context>
+make_server_tls_context(const std::string& cert_file,
+                        const std::string& key_file);
 
 } // namespace memoryd::net

@@ -23,18 +23,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const test_pki& pki() {
-  static const auto result = make_test_pki("memoryd");
-  return result;
-}
-
-const test_pki& other_pki() {
-  static const auto result = make_test_pki("other");
-  return result;
-}
-
-daemon_process::environment tls_env(const std::string& cert,
-                                    const std::string& key) {
+/// A fresh backend's environment with these TLS files (by default the
+/// shared PKI's).
+daemon_process::environment
+tls_env(const std::string& cert = shared_test_pki().cert_file.string(),
+        const std::string& key = shared_test_pki().key_file.string()) {
   auto env = make_backend().env;
   env["TLS_CERT_FILE"] = cert;
   env["TLS_KEY_FILE"] = key;
@@ -61,11 +54,11 @@ bool contains(const std::string& text, std::string_view part) {
 BOOST_AUTO_TEST_SUITE(tls)
 
 BOOST_AUTO_TEST_CASE(https_serves_the_api_to_clients_that_trust_its_ca) {
-  daemon_process d{
-    tls_env(pki().cert_file.string(), pki().key_file.string())};
+  daemon_process d{tls_env()};
   BOOST_TEST(contains(d.log(), "listening on https://127.0.0.1:"), d.log());
   net::endpoint where{"https", "127.0.0.1", d.port()};
-  net::http_client c{where, pki().ca_file.string(), 10s};
+  auto ca = shared_test_pki().ca_file.string();
+  net::http_client c{where, ca, 10s};
   BOOST_TEST(c.get("/healthz").status == 200u);
   auto created = c.request("POST", "/api/sessions",
                            R"({"user_id":"tls","state":{"step":1}})");
@@ -78,37 +71,33 @@ BOOST_AUTO_TEST_CASE(https_serves_the_api_to_clients_that_trust_its_ca) {
   // Plain HTTP to the HTTPS port gets no HTTP answer; the daemon serves on.
   net::http_client plain{"127.0.0.1", d.port(), 10s};
   BOOST_CHECK_THROW(plain.get("/healthz"), std::exception);
-  BOOST_TEST(net::http_client(where, pki().ca_file.string(), 10s)
-               .get("/healthz")
-               .status
-             == 200u);
+  BOOST_TEST(net::http_client(where, ca, 10s).get("/healthz").status == 200u);
   auto code = d.stop();
   BOOST_TEST((code && *code == 0), d.log());
 }
 
 BOOST_AUTO_TEST_CASE(memoryctl_needs_the_daemons_ca) {
-  daemon_process d{
-    tls_env(pki().cert_file.string(), pki().key_file.string())};
+  daemon_process d{tls_env()};
   auto url = "https://127.0.0.1:" + std::to_string(d.port());
-  auto ok = run_memoryctl(
-    {"--url", url, "--cacert", pki().ca_file.string(), "health"});
+  auto ca = shared_test_pki().ca_file.string();
+  auto ok = run_memoryctl({"--url", url, "--cacert", ca, "health"});
   BOOST_TEST(ok.exit_code == 0, ok.err);
   BOOST_TEST(contains(ok.out, "healthz: 200"), ok.out);
   // By name too: the certificate holds localhost.
   ok = run_memoryctl({"--url", "https://localhost:" + std::to_string(d.port()),
-                      "--cacert", pki().ca_file.string(), "health"});
+                      "--cacert", ca, "health"});
   BOOST_TEST(ok.exit_code == 0, ok.err);
 
-  ::setenv("MEMORYD_CACERT", pki().ca_file.c_str(), 1);
+  ::setenv("MEMORYD_CACERT", ca.c_str(), 1);
   ok = run_memoryctl({"--url", url, "health"});
   ::unsetenv("MEMORYD_CACERT");
   BOOST_TEST(ok.exit_code == 0, ok.err);
 
-  for (auto* cacert : {&other_pki().ca_file, static_cast<const std::filesystem::path*>(nullptr)}) {
-    std::vector<std::string> args{"--url", url};
-    if (cacert != nullptr)
-      args.insert(args.end(), {"--cacert", cacert->string()});
-    args.emplace_back("health");
+  // Another CA, and the system's CAs, which know nothing of ours.
+  auto other_ca = shared_test_pki("other").ca_file.string();
+  for (const auto& args : std::vector<std::vector<std::string>>{
+         {"--url", url, "--cacert", other_ca, "health"},
+         {"--url", url, "health"}}) {
     auto refused = run_memoryctl(args);
     BOOST_TEST(refused.exit_code == 3, refused.err);
     BOOST_TEST(contains(refused.err, "certificate verify failed"), refused.err);
@@ -120,8 +109,9 @@ BOOST_AUTO_TEST_CASE(memoryctl_needs_the_daemons_ca) {
 }
 
 BOOST_AUTO_TEST_CASE(unusable_tls_files_stop_the_start) {
-  auto cert = pki().cert_file.string();
-  auto key = pki().key_file.string();
+  const auto& pki = shared_test_pki();
+  auto cert = pki.cert_file.string();
+  auto key = pki.key_file.string();
   auto m = start_failure(tls_env(cert, key + ".missing"));
   BOOST_TEST(contains(m, "with code 2"), m);
   BOOST_TEST(contains(m, "TLS_KEY_FILE"), m);
@@ -129,7 +119,7 @@ BOOST_AUTO_TEST_CASE(unusable_tls_files_stop_the_start) {
   BOOST_TEST(contains(m, "with code 2"), m);
   BOOST_TEST(contains(m, "TLS_CERT_FILE"), m);
   // Another certificate's key.
-  m = start_failure(tls_env(cert, other_pki().key_file.string()));
+  m = start_failure(tls_env(cert, shared_test_pki("other").key_file.string()));
   BOOST_TEST(contains(m, "with code 2"), m);
   BOOST_TEST(contains(m, "TLS_KEY_FILE"), m);
   // Half a configuration is a configuration error.

@@ -38,16 +38,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const test_pki& pki() {
-  static const auto result = make_test_pki("memoryd");
-  return result;
-}
-
-const test_pki& other_pki() {
-  static const auto result = make_test_pki("other");
-  return result;
-}
-
 /// An HTTPS server on an ephemeral loopback port that answers every routed
 /// request 200 and records the connections they came on.
 struct tls_fixture {
@@ -77,13 +67,14 @@ struct tls_fixture {
     opts.max_body_bytes = 1024;
     opts.request_timeout = request_timeout;
     opts.idle_timeout = 5s;
-    opts.tls = net::make_server_tls_context(pki().cert_file.string(),
-                                            pki().key_file.string());
+    const auto& pki = shared_test_pki();
+    opts.tls = net::make_server_tls_context(pki.cert_file.string(),
+                                            pki.key_file.string());
     return opts;
   }
 
   net::http_client client(const std::string& host = "127.0.0.1",
-                          const test_pki& trusted = pki()) const {
+                          const test_pki& trusted = shared_test_pki()) const {
     return net::http_client{net::endpoint{"https", host, port},
                             trusted.ca_file.string(), 5s};
   }
@@ -159,7 +150,7 @@ private:
 
 ssl::context trusting_client_context() {
   ssl::context ctx{ssl::context::tls_client};
-  ctx.load_verify_file(pki().ca_file.string());
+  ctx.load_verify_file(shared_test_pki().ca_file.string());
   ctx.set_verify_mode(ssl::verify_peer);
   return ctx;
 }
@@ -182,7 +173,7 @@ BOOST_FIXTURE_TEST_CASE(https_requests_keep_their_connection, tls_fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(certificate_of_another_ca_is_refused, tls_fixture) {
-  auto c = client("127.0.0.1", other_pki());
+  auto c = client("127.0.0.1", shared_test_pki("other"));
   try {
     c.get("/healthz");
     BOOST_FAIL("a server certificate of an untrusted CA was accepted");
@@ -273,14 +264,14 @@ BOOST_AUTO_TEST_CASE(unusable_files_name_the_file) {
     throw std::logic_error("unreachable");
   };
   using file = net::tls_error::file;
-  auto missing = pki().key_file.string() + ".missing";
-  BOOST_TEST((error_of(missing, pki().key_file).which == file::certificate));
-  BOOST_TEST((error_of(pki().cert_file, missing).which == file::key));
+  const auto& pki = shared_test_pki();
+  auto missing = pki.key_file.string() + ".missing";
+  BOOST_TEST((error_of(missing, pki.key_file).which == file::certificate));
+  BOOST_TEST((error_of(pki.cert_file, missing).which == file::key));
   // A key is not a certificate, and a certificate is not a key.
-  BOOST_TEST((error_of(pki().key_file, pki().key_file).which
-              == file::certificate));
-  BOOST_TEST((error_of(pki().cert_file, pki().cert_file).which == file::key));
-  auto mismatch = error_of(pki().cert_file, other_pki().key_file);
+  BOOST_TEST((error_of(pki.key_file, pki.key_file).which == file::certificate));
+  BOOST_TEST((error_of(pki.cert_file, pki.cert_file).which == file::key));
+  auto mismatch = error_of(pki.cert_file, shared_test_pki("other").key_file);
   BOOST_TEST((mismatch.which == file::key));
   BOOST_TEST(mismatch.reason.find("does not match") != std::string::npos,
              mismatch.reason);

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <initializer_list>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -105,6 +107,16 @@ test_pki make_test_pki(std::string_view name) {
   write_pem(pki.cert_file, cert.get(), nullptr);
   write_pem(pki.key_file, nullptr, key.get());
   return pki;
+}
+
+const test_pki& shared_test_pki(std::string_view name) {
+  static std::mutex mutex;
+  static std::map<std::string, test_pki, std::less<>> made;
+  std::lock_guard lock{mutex};
+  auto it = made.find(name);
+  if (it == made.end())
+    it = made.emplace(std::string{name}, make_test_pki(name)).first;
+  return it->second;
 }
 
 } // namespace memoryd::test

@@ -19,4 +19,8 @@ struct test_pki {
 /// valid from an hour ago for a day). Throws std::runtime_error.
 test_pki make_test_pki(std::string_view name);
 
+/// The PKI named `name` of this test program, made on first use: "memoryd"
+/// for the server, another name for a CA that did not sign it.
+const test_pki& shared_test_pki(std::string_view name = "memoryd");
+
 } // namespace memoryd::test
