@@ -105,8 +105,8 @@ void set_listen_address(settings& s, std::string_view v, std::string_view src) {
     parse_uint("LISTEN_ADDRESS", v.substr(colon + 1), src, 0, 65535));
 }
 
-/// Setter for a file path member; empty means unset.
-auto path(std::string settings::*member) {
+/// Setter for a string member kept as given (parsed later).
+auto text(std::string settings::*member) {
   return [=](settings& s, std::string_view v, std::string_view) {
     s.*member = v;
   };
@@ -149,10 +149,10 @@ const std::vector<option>& table() {
     {{"TLS_CERT_FILE", "(unset: plain HTTP)",
       "PEM certificate chain (server certificate first); with TLS_KEY_FILE "
       "the server speaks HTTPS only (TLS 1.2+)"},
-     path(&settings::tls_cert_file)},
+     text(&settings::tls_cert_file)},
     {{"TLS_KEY_FILE", "(unset: plain HTTP)",
       "PEM private key of TLS_CERT_FILE's certificate"},
-     path(&settings::tls_key_file)},
+     text(&settings::tls_key_file)},
     {{"MAX_BODY_BYTES", "33554432", "largest request body; larger gets 413"},
      number(&settings::max_body_bytes, 1024, max_u32, "MAX_BODY_BYTES")},
     {{"MAX_IMPORT_BYTES", "268435456", "largest decompressed import document"},
