@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 #include <sstream>
+#include <utility>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -145,6 +146,13 @@ const std::vector<option>& table() {
     {{"LISTEN_ADDRESS", "127.0.0.1:8080",
       "host:port of the HTTP server; port 0 picks a free one and logs it"},
      set_listen_address},
+    {{"TLS_CERT_FILE", "(unset: plain HTTP)",
+      "PEM certificate chain (server certificate first); with TLS_KEY_FILE "
+      "the server speaks HTTPS only (TLS 1.2+)"},
+     text(&settings::tls_cert_file)},
+    {{"TLS_KEY_FILE", "(unset: plain HTTP)",
+      "PEM private key of TLS_CERT_FILE's certificate"},
+     text(&settings::tls_key_file)},
     {{"MAX_BODY_BYTES", "33554432", "largest request body; larger gets 413"},
      number(&settings::max_body_bytes, 1024, max_u32, "MAX_BODY_BYTES")},
     {{"MAX_IMPORT_BYTES", "268435456", "largest decompressed import document"},
@@ -254,6 +262,14 @@ bool is_loopback_host(std::string_view host) {
 }
 
 void validate(const settings& s) {
+  // Half a TLS configuration would serve plain HTTP where HTTPS was meant.
+  if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
+    auto [unset, set] = s.tls_cert_file.empty()
+                          ? std::pair{"TLS_CERT_FILE", "TLS_KEY_FILE"}
+                          : std::pair{"TLS_KEY_FILE", "TLS_CERT_FILE"};
+    throw config_error(std::string{unset} + " is unset but " + set
+                       + " is set: HTTPS needs both, plain HTTP neither");
+  }
   if (s.api_tokens.empty() && !is_loopback_host(s.listen_host))
     throw config_error(
       "invalid LISTEN_ADDRESS=\"" + s.listen_host + ":"

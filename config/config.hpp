@@ -32,6 +32,8 @@ struct settings {
   std::chrono::milliseconds redis_timeout{200};
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
+  std::string tls_cert_file;  // PEM chain; empty (with the key): plain HTTP
+  std::string tls_key_file;   // PEM private key of the chain's certificate
   std::size_t max_body_bytes = 33554432;
   std::size_t max_import_bytes = 268435456;
   std::size_t max_json_depth = 64;

@@ -8,6 +8,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
@@ -24,6 +25,7 @@ namespace memoryd::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 
 using std::chrono::steady_clock;
 
@@ -53,14 +55,26 @@ std::string ms(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
+using stream_variant
+  = std::variant<beast::tcp_stream, http_session::tls_stream>;
+
+stream_variant make_stream(asio::ip::tcp::socket&& socket,
+                           const server_state& state) {
+  if (state.options.tls)
+    return stream_variant{std::in_place_type<http_session::tls_stream>,
+                          std::move(socket), *state.options.tls};
+  return stream_variant{std::in_place_type<beast::tcp_stream>,
+                        std::move(socket)};
+}
+
 } // namespace
 
 // -- constructors, destructors, and assignment operators ---------------------
 
 http_session::http_session(tcp::socket&& socket, uint64_t id,
                            std::shared_ptr<server_state> state)
-  : stream_(std::move(socket)),
-    deadline_(stream_.get_executor()),
+  : stream_(make_stream(std::move(socket), *state)),
+    deadline_(tcp_layer().get_executor()),
     id_(id),
     state_(std::move(state)) {
   // nop
@@ -74,14 +88,14 @@ http_session::~http_session() {
 
 void http_session::run() {
   state_->sessions.add(id_, weak_from_this());
-  asio::dispatch(stream_.get_executor(),
-                 beast::bind_front_handler(&http_session::wait_for_request,
+  asio::dispatch(tcp_layer().get_executor(),
+                 beast::bind_front_handler(&http_session::handshake,
                                            shared_from_this()));
 }
 
 void http_session::deliver(uint64_t seq, api_response response) {
   // The Beast chat-multi rule: only the strand touches the stream.
-  asio::post(stream_.get_executor(),
+  asio::post(tcp_layer().get_executor(),
              [self = shared_from_this(), seq,
               response = std::move(response)]() mutable {
                self->on_answer(seq, std::move(response));
@@ -89,19 +103,50 @@ void http_session::deliver(uint64_t seq, api_response response) {
 }
 
 void http_session::close_if_idle() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->phase_ == phase::idle)
+  asio::post(tcp_layer().get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == phase::idle || self->phase_ == phase::handshaking)
       self->close_now();
   });
 }
 
 void http_session::close() {
-  asio::post(stream_.get_executor(),
+  asio::post(tcp_layer().get_executor(),
              beast::bind_front_handler(&http_session::close_now,
                                        shared_from_this()));
 }
 
+// -- the stream, plain or TLS ------------------------------------------------
+
+beast::tcp_stream& http_session::tcp_layer() noexcept {
+  return with_stream(
+    [](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); });
+}
+
 // -- the request cycle -------------------------------------------------------
+
+void http_session::handshake() {
+  auto* tls = std::get_if<tls_stream>(&stream_);
+  if (tls == nullptr)
+    return wait_for_request();
+  phase_ = phase::handshaking;
+  tcp_layer().expires_after(state_->options.request_timeout);
+  tls->async_handshake(ssl::stream_base::server,
+                       beast::bind_front_handler(&http_session::on_handshake,
+                                                 shared_from_this()));
+}
+
+void http_session::on_handshake(beast::error_code ec) {
+  if (phase_ != phase::handshaking)
+    return;
+  if (ec) {
+    // Plain HTTP to this port, an old protocol, a client that distrusts our
+    // certificate, or the timeout: nothing to answer in HTTP.
+    spdlog::debug("connection {}: TLS handshake failed: {}", id_,
+                  ec.message());
+    return close_now();
+  }
+  wait_for_request();
+}
 
 void http_session::wait_for_request() {
   phase_ = phase::idle;
@@ -109,11 +154,12 @@ void http_session::wait_for_request() {
     return close_now();
   if (buffer_.size() > 0)
     return start_request(); // pipelined: the next request has begun
-  stream_.expires_after(state_->options.idle_timeout);
-  stream_.async_read_some(
-    buffer_.prepare(first_read_size),
-    beast::bind_front_handler(&http_session::on_first_bytes,
-                              shared_from_this()));
+  tcp_layer().expires_after(state_->options.idle_timeout);
+  with_stream([this](auto& s) {
+    s.async_read_some(buffer_.prepare(first_read_size),
+                      beast::bind_front_handler(&http_session::on_first_bytes,
+                                                shared_from_this()));
+  });
 }
 
 void http_session::on_first_bytes(beast::error_code ec, std::size_t n) {
@@ -135,7 +181,7 @@ void http_session::start_request() {
   request_id_.clear();
   in_flight_.emplace(state_->in_flight);
 
-  stream_.expires_never(); // the request deadline takes over
+  tcp_layer().expires_never(); // the request deadline takes over
   deadline_at_ = steady_clock::now() + options.request_timeout;
   deadline_.expires_at(deadline_at_);
   deadline_.async_wait(beast::bind_front_handler(
@@ -146,9 +192,11 @@ void http_session::start_request() {
   // A Content-Length above the limit fails the header read already, so a
   // too large body is refused before any of it is read.
   parser_->body_limit(options.max_body_bytes);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&http_session::on_header,
-                                                    shared_from_this()));
+  with_stream([this](auto& s) {
+    http::async_read_header(s, buffer_, *parser_,
+                            beast::bind_front_handler(&http_session::on_header,
+                                                      shared_from_this()));
+  });
 }
 
 void http_session::on_header(beast::error_code ec, std::size_t) {
@@ -165,10 +213,12 @@ void http_session::on_header(beast::error_code ec, std::size_t) {
   // Clients like curl wait (a second) for this before sending a large body.
   if (version_ == 11
       && beast::iequals(req[http::field::expect], "100-continue"))
-    return asio::async_write(
-      stream_, asio::buffer(continue_response),
-      beast::bind_front_handler(&http_session::on_continue_sent,
-                                shared_from_this()));
+    return with_stream([this](auto& s) {
+      asio::async_write(
+        s, asio::buffer(continue_response),
+        beast::bind_front_handler(&http_session::on_continue_sent,
+                                  shared_from_this()));
+    });
   read_body();
 }
 
@@ -181,9 +231,11 @@ void http_session::on_continue_sent(beast::error_code ec, std::size_t) {
 }
 
 void http_session::read_body() {
-  http::async_read(stream_, buffer_, *parser_,
-                   beast::bind_front_handler(&http_session::on_body,
-                                             shared_from_this()));
+  with_stream([this](auto& s) {
+    http::async_read(s, buffer_, *parser_,
+                     beast::bind_front_handler(&http_session::on_body,
+                                               shared_from_this()));
+  });
 }
 
 void http_session::on_body(beast::error_code ec, std::size_t) {
@@ -268,7 +320,7 @@ void http_session::on_deadline(uint64_t seq, beast::error_code ec) {
     case phase::reading:
       // Cancel the read; its handler answers 408.
       timed_out_ = true;
-      stream_.cancel();
+      tcp_layer().cancel();
       return;
     case phase::waiting:
       // The handler may still be busy with it: close rather than reuse.
@@ -286,11 +338,14 @@ void http_session::send(api_response response, bool close_after) {
   bool keep_alive = keep_alive_ && !close_after && !state_->draining;
   response_ = make_http_response(std::move(response), request_id_, version_,
                                  keep_alive);
-  stream_.expires_at(std::max(deadline_at_, steady_clock::now()
-                                              + min_write_time));
-  http::async_write(stream_, response_,
-                    beast::bind_front_handler(&http_session::on_write,
-                                              shared_from_this(), keep_alive));
+  tcp_layer().expires_at(std::max(deadline_at_, steady_clock::now()
+                                                  + min_write_time));
+  with_stream([this, keep_alive](auto& s) {
+    http::async_write(s, response_,
+                      beast::bind_front_handler(&http_session::on_write,
+                                                shared_from_this(),
+                                                keep_alive));
+  });
 }
 
 void http_session::log_local_answer(unsigned status) const {
@@ -324,20 +379,37 @@ void http_session::on_write(bool keep_alive, beast::error_code ec,
 
 void http_session::close_gracefully() {
   phase_ = phase::lingering;
+  buffer_.clear();
+  // One bound for all of it: close_notify, then the lingering.
+  tcp_layer().expires_after(linger_time);
+  if (auto* tls = std::get_if<tls_stream>(&stream_))
+    return tls->async_shutdown(beast::bind_front_handler(
+      &http_session::on_tls_shutdown, shared_from_this()));
+  linger();
+}
+
+void http_session::on_tls_shutdown(beast::error_code) {
+  if (phase_ != phase::lingering)
+    return;
+  // Whatever the outcome: clients often close without their close_notify.
+  linger();
+}
+
+void http_session::linger() {
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec)
     return close_now();
-  buffer_.clear();
-  stream_.expires_after(linger_time);
   discard_input();
 }
 
 void http_session::discard_input() {
-  // Never committed: the same bytes of the buffer are reused.
-  stream_.async_read_some(buffer_.prepare(discard_size),
-                          beast::bind_front_handler(&http_session::on_discarded,
-                                                    shared_from_this()));
+  // Never committed: the same bytes of the buffer are reused. Below TLS:
+  // after close_notify only the TCP bytes are left to drain.
+  tcp_layer().async_read_some(
+    buffer_.prepare(discard_size),
+    beast::bind_front_handler(&http_session::on_discarded,
+                              shared_from_this()));
 }
 
 void http_session::on_discarded(beast::error_code ec, std::size_t) {
@@ -352,7 +424,7 @@ void http_session::close_now() {
   phase_ = phase::closed;
   in_flight_.reset();
   deadline_.cancel();
-  stream_.close();
+  tcp_layer().close();
 }
 
 } // namespace memoryd::net

@@ -5,17 +5,26 @@
 // request at a time (the next is read only after the response is written,
 // which keeps answers in order):
 //
+//   handshaking ─(TLS only)─┐
+//                           ▼
 //   idle ──first byte──▶ reading ──complete──▶ waiting ──answer──▶ writing
 //    ▲                  (header, body)        (dispatched)            │
 //    └───────────────────────── keep-alive ◀──────────────────────────┤
 //                                                               close ▼
-//   closed ◀── lingering: shutdown(send), discard input until EOF ◀───┘
+//   closed ◀── lingering: [TLS close_notify,] shutdown(send), ◀───────┘
+//              discard input until EOF
 //
 // Timeouts: `idle_timeout` while idle (then close silently); `request_timeout`
-// from the first byte to the written response: while reading it answers 408,
+// for the TLS handshake (a client that never says hello is cut off) and from
+// the first byte to the written response: while reading it answers 408,
 // while waiting 503 (a later answer is dropped), while writing it closes.
 // Errors found here (400, 408, 413, 431, 503) answer with the envelope and
 // close the connection; route errors (400, 404, 405) keep it.
+//
+// Plain and TLS connections share this one request cycle: the stream is a
+// variant, and each operation visits it (`with_stream`), so the handlers and
+// the responder see one non-template class.
+//
 // Net-internal header (it includes Beast).
 
 #include <chrono>
@@ -23,6 +32,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +41,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "actors/api.hpp"
 #include "net/http_message.hpp"
@@ -40,10 +52,12 @@ namespace memoryd::net {
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   using tcp = boost::asio::ip::tcp;
+  using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
   // -- constructors, destructors, and assignment operators -------------------
 
-  /// `socket` must use a strand of its own as executor.
+  /// `socket` must use a strand of its own as executor. Speaks TLS when
+  /// `state->options.tls` is set.
   http_session(tcp::socket&& socket, uint64_t id,
                std::shared_ptr<server_state> state);
 
@@ -68,17 +82,39 @@ public:
   /// connection is gone.
   void deliver(uint64_t seq, api_response response);
 
-  /// Closes the connection if it is waiting for a request (shutdown).
+  /// Closes the connection if it is waiting for a request or in its TLS
+  /// handshake (shutdown).
   void close_if_idle();
 
   /// Closes the connection whatever it is doing (end of shutdown).
   void close();
 
 private:
-  enum class phase { idle, reading, waiting, writing, lingering, closed };
+  enum class phase {
+    handshaking,
+    idle,
+    reading,
+    waiting,
+    writing,
+    lingering,
+    closed
+  };
+
+  // -- the stream, plain or TLS -----------------------------------------------
+
+  /// Calls `f` with the stream as it is (for reads and writes of HTTP).
+  template <class F>
+  decltype(auto) with_stream(F&& f) {
+    return std::visit(std::forward<F>(f), stream_);
+  }
+
+  /// The TCP stream under it (for timeouts, cancel, shutdown and close).
+  boost::beast::tcp_stream& tcp_layer() noexcept;
 
   // -- the request cycle, always on the strand --------------------------------
 
+  void handshake();
+  void on_handshake(boost::beast::error_code ec);
   void wait_for_request();
   void on_first_bytes(boost::beast::error_code ec, std::size_t n);
   void start_request();
@@ -99,13 +135,15 @@ private:
   // -- closing ----------------------------------------------------------------
 
   void close_gracefully();
+  void on_tls_shutdown(boost::beast::error_code ec);
+  void linger();
   void discard_input();
   void on_discarded(boost::beast::error_code ec, std::size_t n);
   void close_now();
 
   // -- member variables -------------------------------------------------------
 
-  boost::beast::tcp_stream stream_;
+  std::variant<boost::beast::tcp_stream, tls_stream> stream_;
   boost::beast::flat_buffer buffer_;
   /// Re-emplaced per request: a parser handles one message.
   std::optional<boost::beast::http::request_parser<

@@ -6,7 +6,8 @@
 // error path. Knows nothing of actors: each routed request goes to `dispatch`
 // together with a responder that posts the answer back onto the connection's
 // strand. The caller must call responder::respond exactly once (a responder
-// dropped without answering sends a 500 envelope).
+// dropped without answering sends a 500 envelope). With a TLS context it
+// serves HTTPS only, the same way.
 
 #include <chrono>
 #include <cstddef>
@@ -17,6 +18,7 @@
 
 #include "actors/api.hpp"
 #include "net/access.hpp"
+#include "net/tls.hpp"
 
 namespace memoryd::net {
 
@@ -28,7 +30,8 @@ struct server_options {
   std::size_t max_body_bytes = 32 * 1024 * 1024;
   std::chrono::milliseconds request_timeout{30000};  // header start to response written
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for next request
-  access_policy access;                     // no tokens: open
+  access_policy access;              // no tokens: open
+  std::shared_ptr<tls_context> tls;  // set: HTTPS only (make_server_tls_context)
 };
 
 /// Called on an Asio thread for every routed request; must not block.

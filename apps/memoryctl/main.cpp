@@ -1,7 +1,7 @@
 // memoryctl: the operator's command line for a running memoryd, talking to
 // its HTTP API.
 //
-//   memoryctl [--url http://127.0.0.1:8080] [--token-file FILE] health
+//   memoryctl [--url URL] [--cacert FILE] [--token-file FILE] health
 //   memoryctl export SESSION_ID [-o FILE] [--no-sites] [--uncompressed]
 //   memoryctl import FILE
 //   memoryctl cleanup [--dry-run]
@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -56,8 +57,11 @@ Commands:
                       error (409: one is already running in this daemon)
 
 Options:
-  --url URL           the daemon's address (default: $MEMORYD_URL or
-                      http://127.0.0.1:8080)
+  --url URL           the daemon's address, http:// or https:// (default:
+                      $MEMORYD_URL or http://127.0.0.1:8080)
+  --cacert FILE       https: the CA certificates (PEM) to trust the daemon's
+                      certificate with (default: $MEMORYD_CACERT, else the
+                      system's CAs)
   --token-file FILE   the bearer token: the file's first line that is not
                       empty or a # comment (e.g. a systemd credential)
   --token TOKEN       the bearer token itself (visible in `ps`: prefer
@@ -73,12 +77,13 @@ Options:
   --help              this text
 
 Exit codes: 0 done, 1 the daemon refused (its error on stderr), 2 usage,
-3 daemon unreachable or timed out, 4 a local file could not be read or
-written, or is not an export.
+3 daemon unreachable or timed out (also: its TLS certificate is not
+trusted), 4 a local file could not be read or written, or is not an export.
 )";
 
 struct options {
   std::string url;
+  std::string cacert;             // empty: the system's CAs
   std::string token;  // --token, else --token-file, else $MEMORYD_TOKEN
   std::string token_file;
   std::vector<std::string> args;  // after the command
@@ -339,10 +344,13 @@ int main(int argc, char** argv) {
   options opt;
   opt.url = std::getenv("MEMORYD_URL") ? std::getenv("MEMORYD_URL")
                                        : "http://127.0.0.1:8080";
+  if (const char* cacert = std::getenv("MEMORYD_CACERT"))
+    opt.cacert = cacert;
   std::string name;
   po::options_description desc;
   desc.add_options()("url", po::value(&opt.url))(
-    "token", po::value(&opt.token))("token-file", po::value(&opt.token_file))(
+    "cacert", po::value(&opt.cacert))("token", po::value(&opt.token))(
+    "token-file", po::value(&opt.token_file))(
     "timeout", po::value(&opt.timeout_seconds))(
     "output,o", po::value(&opt.output))("no-sites", po::bool_switch(&opt.no_sites))(
     "uncompressed", po::bool_switch(&opt.uncompressed))(
@@ -385,23 +393,35 @@ int main(int argc, char** argv) {
     return usage_error("--timeout must be a positive number of seconds");
   const int timeout =
     opt.timeout_seconds > 0 ? opt.timeout_seconds : cmd->default_timeout_seconds;
-  std::pair<std::string, uint16_t> endpoint;
+  memoryd::net::endpoint endpoint;
   try {
     endpoint = memoryd::net::parse_endpoint(opt.url);
   } catch (const std::invalid_argument& e) {
     return usage_error(std::string{"--url: "} + e.what());
+  }
+  std::optional<http_client> client;
+  try {
+    client.emplace(endpoint, opt.cacert, std::chrono::seconds{timeout});
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "memoryctl: --cacert: " << e.what() << "\n";
+    return exit_file;
   }
   try {
     if (opt.token.empty() && !opt.token_file.empty())
       opt.token = read_token_file(opt.token_file);
     if (opt.token.empty() && std::getenv("MEMORYD_TOKEN") != nullptr)
       opt.token = std::getenv("MEMORYD_TOKEN");
-    http_client client{endpoint.first, endpoint.second, std::chrono::seconds{timeout}};
-    client.set_bearer_token(opt.token);
-    return cmd->run(client, opt);
+    client->set_bearer_token(opt.token);
+    return cmd->run(*client, opt);
   } catch (const file_error& e) {
     std::cerr << "memoryctl: " << e.what() << "\n";
     return exit_file;
+  } catch (const memoryd::net::tls_handshake_error& e) {
+    std::cerr << "memoryctl: cannot reach memoryd at " << opt.url << ": "
+              << e.what() << "; --cacert (or MEMORYD_CACERT) names the CA "
+              << "that signed its certificate, which must name the URL's "
+              << "host\n";
+    return exit_unreachable;
   } catch (const std::exception& e) {
     // Beast's errors say where in Boost they were thrown; the code suffices.
     const auto* sys = dynamic_cast<const boost::system::system_error*>(&e);

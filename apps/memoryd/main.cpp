@@ -21,6 +21,7 @@
 #include "apps/memoryd/watchdog.hpp"
 #include "config/config.hpp"
 #include "net/server.hpp"
+#include "net/tls.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
 
@@ -97,9 +98,11 @@ void log_access(const config::settings& s) {
     if (s.admin_tokens.empty())
       spdlog::warn("API_TOKENS without ADMIN_TOKENS: /admin is closed");
   }
-  if (!s.api_tokens.empty() && !config::is_loopback_host(s.listen_host))
+  if (!s.api_tokens.empty() && s.tls_cert_file.empty()
+      && !config::is_loopback_host(s.listen_host))
     spdlog::warn("bearer tokens travel in clear text over plain HTTP on {}: "
-                 "put a TLS-terminating proxy in front",
+                 "set TLS_CERT_FILE and TLS_KEY_FILE, or put a "
+                 "TLS-terminating proxy in front",
                  s.listen_host);
 }
 
@@ -108,6 +111,12 @@ std::size_t or_cores(std::size_t n) {
 }
 
 int run(const config::settings& settings) {
+  // First: a certificate that cannot serve must stop the start before
+  // anything else happened.
+  std::shared_ptr<net::tls_context> tls;
+  if (!settings.tls_cert_file.empty())
+    tls = net::make_server_tls_context(settings.tls_cert_file,
+                                       settings.tls_key_file);
   migrate(settings);
 
   caf::actor_system_config cfg;
@@ -125,6 +134,7 @@ int run(const config::settings& settings) {
   options.request_timeout = settings.request_timeout;
   options.idle_timeout = settings.idle_timeout;
   options.access = net::access_policy{settings.api_tokens, settings.admin_tokens};
+  options.tls = tls;
   net::server server{options,
                      [&actors](uint64_t connection, api_request req,
                                responder_ptr rsp) {
@@ -132,8 +142,9 @@ int run(const config::settings& settings) {
                      }};
   auto port = server.listen();
   server.start();
-  spdlog::info("memoryd {} listening on {}:{} (database {}, cache {})",
-               MEMORYD_VERSION, settings.listen_host, port,
+  spdlog::info("memoryd {} listening on {}://{}:{} (database {}, cache {})",
+               MEMORYD_VERSION, tls ? "https" : "http", settings.listen_host,
+               port,
                storage::parse_database_url(settings.database_url).redacted,
                settings.redis_url.empty() ? "in-process" : "redis");
   log_access(settings);
@@ -183,6 +194,13 @@ int main(int argc, char** argv) {
   setup_logging(settings);
   try {
     return run(settings);
+  } catch (const net::tls_error& e) {
+    spdlog::critical("cannot start: invalid {}=\"{}\": {}",
+                     e.which == net::tls_error::file::certificate
+                       ? "TLS_CERT_FILE"
+                       : "TLS_KEY_FILE",
+                     e.path, e.reason);
+    return exit_usage;
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return exit_failure;

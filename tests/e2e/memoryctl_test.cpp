@@ -1,15 +1,10 @@
 // memoryctl export and import: the real binary against the test daemon, as
 // an operator runs it from a shell (the API itself: backup_test.cpp).
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,10 +12,9 @@
 
 #include "tests/e2e/api_client.hpp"
 #include "tests/e2e/backend.hpp"
+#include "tests/e2e/memoryctl_runner.hpp"
 #include "tests/e2e/tenants.hpp"
 #include "tests/support/test_env.hpp"
-
-extern char** environ;
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
@@ -28,49 +22,12 @@ using namespace memoryd::test;
 
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-struct run_result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs memoryctl with `args` (after --url of the shared daemon, unless
-/// `url` is given), its stdout and stderr in files.
+/// Runs memoryctl with `args` after --url of the shared daemon (or `url`).
 run_result memoryctl(std::vector<std::string> args, std::string url = {}) {
   if (url.empty())
     url = "http://127.0.0.1:" + std::to_string(shared_daemon().port());
-  args.insert(args.begin(), {MEMORYCTL_BINARY, "--url", url});
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  auto dir = make_temp_dir("memoryctl_run");
-  posix_spawn_file_actions_t files;
-  posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, (dir / "out").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&files, STDERR_FILENO, (dir / "err").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &files, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&files);
-  BOOST_REQUIRE_MESSAGE(rc == 0, "cannot start " << argv[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  run_result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_text(dir / "out");
-  r.err = read_text(dir / "err");
-  fs::remove_all(dir);
-  return r;
+  args.insert(args.begin(), {"--url", url});
+  return run_memoryctl(std::move(args));
 }
 
 /// What an import must keep of a session: everything but IDs and times.

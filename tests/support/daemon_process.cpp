@@ -95,7 +95,10 @@ daemon_process::daemon_process(environment env,
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      throw std::runtime_error("memoryd exited during start-up:\n" + log());
+      auto code = WIFEXITED(status) ? WEXITSTATUS(status)
+                                    : 128 + WTERMSIG(status);
+      throw std::runtime_error("memoryd exited during start-up with code "
+                               + std::to_string(code) + ":\n" + log());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   }

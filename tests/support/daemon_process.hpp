@@ -25,8 +25,8 @@ public:
 
   /// Starts memoryd with `env` added to (and overriding) this process's
   /// environment; LISTEN_ADDRESS defaults to 127.0.0.1:0. Waits until it
-  /// listens; throws std::runtime_error with its log when it exits or does
-  /// not listen within `timeout`.
+  /// listens; throws std::runtime_error with its log (and exit code) when it
+  /// exits or does not listen within `timeout`.
   explicit daemon_process(environment env,
                           std::chrono::milliseconds timeout = std::chrono::seconds{30});
   ~daemon_process();

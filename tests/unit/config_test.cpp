@@ -173,4 +173,19 @@ BOOST_AUTO_TEST_CASE(help_lists_every_key) {
     BOOST_TEST(help.find(std::string{o.name}) != std::string::npos, o.name);
 }
 
+BOOST_AUTO_TEST_CASE(tls_needs_both_files_or_neither) {
+  auto s = config::load(std::nullopt, env_of({}));
+  BOOST_TEST(s.tls_cert_file.empty());
+  BOOST_TEST(s.tls_key_file.empty());
+  s = config::load(write_file("TLS_CERT_FILE = \"/etc/memoryd/cert.pem\"\n"),
+                   env_of({{"TLS_KEY_FILE", "/etc/memoryd/key.pem"}}));
+  BOOST_TEST(s.tls_cert_file == "/etc/memoryd/cert.pem");
+  BOOST_TEST(s.tls_key_file == "/etc/memoryd/key.pem");
+  // The message names the missing key.
+  auto m = error_of(std::nullopt, {{"TLS_CERT_FILE", "/etc/memoryd/cert.pem"}});
+  BOOST_TEST(m.find("TLS_KEY_FILE is unset") != std::string::npos, m);
+  m = error_of(std::nullopt, {{"TLS_KEY_FILE", "/etc/memoryd/key.pem"}});
+  BOOST_TEST(m.find("TLS_CERT_FILE is unset") != std::string::npos, m);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
