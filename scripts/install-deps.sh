@@ -17,8 +17,9 @@ if [ "${MEMORYD_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(wrk nginx-light iproute2 postgresql-client)
 fi
 if [ "${MEMORYD_TEST_DEPS:-0}" = 1 ]; then
-  # nodejs and npm run the OpenAPI lint (scripts/lint-openapi.sh).
-  packages+=(faketime nodejs npm)
+  # nodejs and npm run the OpenAPI lint (scripts/lint-openapi.sh); systemd's
+  # systemd-analyze checks the unit (tests/systemd).
+  packages+=(faketime nodejs npm systemd)
 fi
 
 # Whether package $1 is installed, itself or as what an installed package
