@@ -30,12 +30,16 @@ void watchdog::stop() {
 }
 
 void watchdog::loop(std::chrono::microseconds period) {
+  // A ping every half period after a probe that may take a quarter keeps
+  // the gap between pings below 3/4 of it, even when the actors answer
+  // slowly; waiting as long as the pause would let the gap reach the period.
   auto interval = period / 2;
+  auto patience = period / 4;
   caf::scoped_actor self{sys_};  // its own thread: waiting here is allowed
   std::unique_lock<std::mutex> lock{mutex_};
   while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
     bool alive = false;
-    self->request(probe_, interval, atom::status::value)
+    self->request(probe_, patience, atom::status::value)
       .receive([&](caf::settings&) { alive = true; },
                [&](caf::error& err) {
                  spdlog::warn("watchdog: actor system did not answer: {}",

@@ -42,7 +42,12 @@ std::string memoryd_binary() {
 }
 
 daemon_process::daemon_process(environment env,
-                               std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout)
+  : daemon_process(std::move(env), no_wait) {
+  wait_until_listening(timeout);
+}
+
+daemon_process::daemon_process(environment env, no_wait_t) {
   log_path_ = make_temp_dir("memoryd_log") / "memoryd.log";
   env.try_emplace("LISTEN_ADDRESS", "127.0.0.1:0");
   // Build argv and envp before fork: the child only calls exec.
@@ -83,6 +88,9 @@ daemon_process::daemon_process(environment env,
     ::_exit(127);
   }
   ::close(fd);
+}
+
+void daemon_process::wait_until_listening(std::chrono::milliseconds timeout) {
   static const std::regex listening{R"(listening on \S+:(\d+))"};
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

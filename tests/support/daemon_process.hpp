@@ -29,6 +29,18 @@ public:
   /// exits or does not listen within `timeout`.
   explicit daemon_process(environment env,
                           std::chrono::milliseconds timeout = std::chrono::seconds{30});
+
+  /// Tag of the constructor that does not wait.
+  struct no_wait_t {};
+  static constexpr no_wait_t no_wait{};
+
+  /// Starts memoryd like the other constructor but returns at once, so a
+  /// test can watch its start-up; port() is 0 until wait_until_listening().
+  daemon_process(environment env, no_wait_t);
+
+  /// Waits until the log names the port; throws std::runtime_error with the
+  /// log when memoryd exits or does not listen within `timeout`.
+  void wait_until_listening(std::chrono::milliseconds timeout);
   ~daemon_process();
   daemon_process(const daemon_process&) = delete;
   daemon_process& operator=(const daemon_process&) = delete;

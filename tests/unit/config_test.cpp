@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <tuple>
 #include <vector>
 
@@ -186,6 +187,34 @@ BOOST_AUTO_TEST_CASE(tls_needs_both_files_or_neither) {
   BOOST_TEST(m.find("TLS_KEY_FILE is unset") != std::string::npos, m);
   m = error_of(std::nullopt, {{"TLS_KEY_FILE", "/etc/memoryd/key.pem"}});
   BOOST_TEST(m.find("TLS_CERT_FILE is unset") != std::string::npos, m);
+}
+
+// The installed /etc/memoryd/memoryd.toml lists every key commented out with
+// its default, so uncommenting the lines changes nothing and loads cleanly.
+BOOST_AUTO_TEST_CASE(annotated_file_lists_every_key_with_its_default) {
+  std::ifstream in{MEMORYD_ANNOTATED_TOML};
+  BOOST_TEST_REQUIRE(in.good(), MEMORYD_ANNOTATED_TOML);
+  std::map<std::string, std::string> commented;  // key -> value as written
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find(" = ");
+    if (line.rfind("# ", 0) == 0 && eq != std::string::npos)
+      commented[line.substr(2, eq - 2)] = line.substr(eq + 3);
+  }
+  BOOST_CHECK_NO_THROW(config::load(MEMORYD_ANNOTATED_TOML, env_of({})));
+  std::ostringstream defaults;
+  for (const auto& o : config::documented_options()) {
+    std::string name{o.name};
+    auto it = commented.find(name);
+    BOOST_TEST_REQUIRE((it != commented.end()), name << " is missing");
+    if (o.default_value.starts_with("("))  // unset: the line is an example
+      continue;
+    auto value = it->second;
+    if (value.starts_with("\""))
+      value = value.substr(1, value.size() - 2);
+    BOOST_TEST(value == o.default_value, name);
+    defaults << name << " = " << it->second << "\n";
+  }
+  BOOST_CHECK_NO_THROW(config::load(write_file(defaults.str()), env_of({})));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
