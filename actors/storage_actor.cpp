@@ -94,32 +94,34 @@ std::string no_site(const std::string& id) {
 
 /// Throws not_found unless `tenant` owns the session (or site) `id`: another
 /// tenant's is answered exactly like an unknown one. Owners never change, so
-/// each worker remembers those it has seen (bounded).
+/// each worker remembers those it has seen (bounded); a remembered owner
+/// costs no query and no allocation.
 template <class Lookup>
 void require_owner(self_ptr self, soci::session& sql, const std::string& tenant,
-                   const std::string& id, Lookup lookup, std::string missing) {
+                   const std::string& id, Lookup lookup,
+                   std::string (*missing)(const std::string&)) {
   auto& owners = self->state.owners;
   auto known = owners.find(id);
   if (known == owners.end()) {
     auto owner = lookup(sql, id);
     if (!owner)
-      throw storage::not_found(std::move(missing));
+      throw storage::not_found(missing(id));
     if (owners.size() >= max_remembered_owners)
       owners.clear();
     known = owners.emplace(id, std::move(*owner)).first;
   }
   if (known->second != tenant)
-    throw storage::not_found(std::move(missing));
+    throw storage::not_found(missing(id));
 }
 
 void require_session(self_ptr self, soci::session& sql,
                      const std::string& tenant, const std::string& id) {
-  require_owner(self, sql, tenant, id, storage::session_owner, no_session(id));
+  require_owner(self, sql, tenant, id, storage::session_owner, no_session);
 }
 
 void require_site(self_ptr self, soci::session& sql, const std::string& tenant,
                   const std::string& id) {
-  require_owner(self, sql, tenant, id, storage::site_owner, no_site(id));
+  require_owner(self, sql, tenant, id, storage::site_owner, no_site);
 }
 
 /// A repeat of a committed write: its result if it was the same request.
@@ -196,13 +198,25 @@ added_versions(const std::string& site_id,
   return out;
 }
 
-/// The site's revision inside the write that just changed it (what the
-/// cache is fenced with).
-int64_t revision_of(soci::session& sql, const std::string& site_id) {
-  auto revision = storage::site_repository{sql}.revision(site_id);
-  if (!revision)
-    throw storage::not_found(no_site(site_id));
-  return *revision;
+/// An audit or deployment of `tenant`'s site: `add(repo, out)` writes the
+/// row into `out`, then the site's revision after it is read (what the
+/// cache is fenced with), in the same transaction.
+template <class Add>
+caf::result<committed<site_write>> add_site_event(self_ptr self,
+                                                  const storage::write_key& key,
+                                                  const std::string& site_id,
+                                                  Add add) {
+  return write(self, key, [&](soci::session& sql) {
+    require_site(self, sql, key.tenant, site_id);
+    storage::site_repository repo{sql};
+    site_write out;
+    add(repo, out);
+    auto revision = repo.revision(site_id);
+    if (!revision)
+      throw storage::not_found(no_site(site_id));
+    out.revision = *revision;
+    return out;
+  });
 }
 
 } // namespace
@@ -330,23 +344,17 @@ storage_actor::behavior_type storage_worker(self_ptr self,
     },
     [=](atom::audit_add, const storage::audit_record& a,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return write(self, key, [&](soci::session& sql) {
-        require_site(self, sql, key.tenant, a.site_id);
-        site_write out;
-        out.audit = storage::site_repository{sql}.add_audit(a);
-        out.revision = revision_of(sql, a.site_id);
-        return out;
-      });
+      return add_site_event(self, key, a.site_id,
+                            [&](storage::site_repository& repo, site_write& out) {
+                              out.audit = repo.add_audit(a);
+                            });
     },
     [=](atom::deploy_add, const storage::deployment_record& d,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return write(self, key, [&](soci::session& sql) {
-        require_site(self, sql, key.tenant, d.site_id);
-        site_write out;
-        out.deployment = storage::site_repository{sql}.add_deployment(d);
-        out.revision = revision_of(sql, d.site_id);
-        return out;
-      });
+      return add_site_event(self, key, d.site_id,
+                            [&](storage::site_repository& repo, site_write& out) {
+                              out.deployment = repo.add_deployment(d);
+                            });
     },
     [=](atom::ping) -> dependency_state {
       dependency_state state;
