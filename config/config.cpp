@@ -138,6 +138,16 @@ const std::vector<option>& table() {
     {{"CLEANUP_AT", "02:00", "daily cleanup time, UTC (HH:MM)"}, set_cleanup_at},
     {{"DATABASE_POOL_SIZE", "20", "database connections"},
      number(&settings::database_pool_size, 1, 1000, "DATABASE_POOL_SIZE")},
+    {{"DATABASE_STATEMENT_TIMEOUT_MS", "15000",
+      "longest a PostgreSQL statement may run (0: no limit); past it the "
+      "request is 503"},
+     duration(&settings::statement_timeout, 0, 3600000,
+              "DATABASE_STATEMENT_TIMEOUT_MS")},
+    {{"DATABASE_LOCK_TIMEOUT_MS", "5000",
+      "longest a statement waits for a row lock (PostgreSQL) or another "
+      "writer (SQLite, whole seconds) (0: no limit); past it the request is "
+      "503"},
+     duration(&settings::lock_timeout, 0, 3600000, "DATABASE_LOCK_TIMEOUT_MS")},
     {{"REDIS_MAX_CONNECTIONS", "50", "Redis connections"},
      number(&settings::redis_max_connections, 1, 1000, "REDIS_MAX_CONNECTIONS")},
     {{"REDIS_TIMEOUT_MS", "200",
