@@ -169,6 +169,13 @@ const std::vector<option>& table() {
      number(&settings::max_import_bytes, 1024, uint64_t{1} << 40, "MAX_IMPORT_BYTES")},
     {{"MAX_JSON_DEPTH", "64", "deepest nesting accepted in a JSON body"},
      number(&settings::max_json_depth, 2, 1000, "MAX_JSON_DEPTH")},
+    {{"MAX_CONNECTIONS", "10000",
+      "open connections past which a new one is answered 503 and closed"},
+     number(&settings::max_connections, 1, 1000000, "MAX_CONNECTIONS")},
+    {{"MAX_IN_FLIGHT", "1024",
+      "requests in flight past which a new one is answered 503 at once "
+      "(health checks and metrics excepted)"},
+     number(&settings::max_in_flight, 1, 1000000, "MAX_IN_FLIGHT")},
     {{"CACHE_MAX_BYTES", "268435456",
       "memory bound of the in-process cache (without REDIS_URL)"},
      number(&settings::cache_max_bytes, 0, uint64_t{1} << 40, "CACHE_MAX_BYTES")},

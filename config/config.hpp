@@ -39,6 +39,8 @@ struct settings {
   std::size_t max_body_bytes = 33554432;
   std::size_t max_import_bytes = 268435456;
   std::size_t max_json_depth = 64;
+  std::size_t max_connections = 10000;
+  std::size_t max_in_flight = 1024;
   std::size_t cache_max_bytes = 256 * 1024 * 1024;
   std::size_t http_threads = 0;   // 0: one per core
   std::size_t actor_threads = 0;  // 0: one per core
