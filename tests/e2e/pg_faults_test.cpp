@@ -1,5 +1,6 @@
 // PostgreSQL failing under load, for real, on a private cluster: stopped in
-// the middle of writes and started again, and memoryd's backends terminated.
+// the middle of writes and started again, and memoryd's backends terminated;
+// and memoryd itself stopped with SIGTERM under load.
 // Requests fail fast (never past the request deadline), /readyz says so,
 // memoryd recovers by itself, and the history checker finds every
 // acknowledged write stored once, byte for byte, under gapless numbers.
@@ -163,6 +164,26 @@ BOOST_AUTO_TEST_CASE(terminated_backends_are_replaced_and_nothing_fails_twice) {
   }
   history.settle(c, std::chrono::steady_clock::now() + 30s);
   history.check(c);
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_under_load_loses_no_acknowledged_write) {
+  write_history history{site_id};
+  writers load{daemon.port(), history, 3};
+  BOOST_REQUIRE(eventually(10s, [&] { return acknowledged(history) >= 30; }));
+  const auto asked = std::chrono::steady_clock::now();
+  auto code = daemon.stop(20s);
+  const auto took = std::chrono::steady_clock::now() - asked;
+  load.stop();
+  BOOST_TEST_REQUIRE(code.has_value());  // exited within the bound
+  BOOST_TEST(*code == 0);
+  // SHUTDOWN_GRACE_MS (10 s by default) bounds the drain.
+  BOOST_TEST((took < 12s));
+  // A new daemon on the same database: every acknowledged write is there,
+  // the unanswered ones go through once when sent again with their keys.
+  daemon_process again{{{"DATABASE_URL", database_url}}};
+  api_client c2{again.port()};
+  history.settle(c2, std::chrono::steady_clock::now() + 30s);
+  history.check(c2);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
