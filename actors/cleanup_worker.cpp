@@ -1,5 +1,7 @@
 #include "actors/cleanup_worker.hpp"
 
+#include "telemetry/clock.hpp"
+
 #include <unistd.h>
 
 #include <optional>
@@ -88,7 +90,11 @@ std::string may_go_on(cleanup_worker_state& st, soci::session& sql,
   return {};
 }
 
+/// After a batch: the run makes progress (a long run is busy, not
+/// stalled), then rests.
 void rest(const cleanup_worker_state& st) {
+  if (st.probe)
+    st.probe->progress(telemetry::now_ns());
   // This thread is the worker's own: resting blocks nobody else.
   if (st.config.batch_pause.count() > 0)
     std::this_thread::sleep_for(st.config.batch_pause);

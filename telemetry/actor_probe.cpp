@@ -33,7 +33,13 @@ void actor_probe::begin(std::string_view request_id, int64_t sent_ns,
   current_id_ = short_text::of(request_id);
   current_what_ = what;
   wait_.observe(current_wait_ns_);
-  current_.store({current_id_, what, sent_ns, now_ns});
+  current_.store({current_id_, what, sent_ns, now_ns, now_ns});
+}
+
+void actor_probe::progress(int64_t now_ns) noexcept {
+  current_.store({current_id_, current_what_,
+                  current_start_ns_ - current_wait_ns_, current_start_ns_,
+                  now_ns});
 }
 
 void actor_probe::end(int64_t now_ns) noexcept {

@@ -44,7 +44,8 @@ struct current_message {
   short_text request_id;
   const char* what = "";
   int64_t sent_ns = 0;
-  int64_t since_ns = 0;   // 0: idle
+  int64_t since_ns = 0;     // 0: idle
+  int64_t progress_ns = 0;  // the last step of a long handler, or since_ns
 };
 
 /// One consistent-enough reading of a probe (each field is exact; they are
@@ -87,6 +88,10 @@ public:
              int64_t now_ns) noexcept;
   /// Done with the request begun last.
   void end(int64_t now_ns) noexcept;
+  /// A long handler that advances in steps (the cleanup, batch by batch)
+  /// says it moved on: the stall clock starts again, the handler time does
+  /// not.
+  void progress(int64_t now_ns) noexcept;
   /// The request failed (answered with an error).
   void failed() noexcept {
     errors_.fetch_add(1, std::memory_order_relaxed);

@@ -26,7 +26,7 @@ actor_judgement judge(const probe_reading& r, int64_t now_ns,
   } else if (r.mailbox > 0 && r.oldest_queued_ns > 0) {
     out.oldest_wait_ns = now_ns - r.oldest_queued_ns;
   }
-  if (busy && out.busy_ns > stall_after_ns)
+  if (busy && now_ns - r.current.progress_ns > stall_after_ns)
     out.state = actor_state::stalled;
   else if (!busy && r.mailbox > 0
            && now_ns - std::max(r.last_active_ns, r.oldest_queued_ns)

@@ -21,7 +21,8 @@ struct actor_judgement {
   int64_t oldest_wait_ns = 0;    // since the oldest of them was sent
 };
 
-/// Stalled: a handler running longer than `stall_after_ns`, or requests
+/// Stalled: a handler running longer than `stall_after_ns` (since its last
+/// progress(), for one that reports steps), or requests
 /// queued while the actor has neither taken nor finished one for that long
 /// (an event-based actor starved of scheduler threads).
 actor_judgement judge(const probe_reading& r, int64_t now_ns,

@@ -111,6 +111,20 @@ BOOST_AUTO_TEST_CASE(long_handlers_and_untaken_queues_are_stalled) {
   BOOST_TEST(to_string(judge_at(14 * s).state) == "busy");
 }
 
+BOOST_AUTO_TEST_CASE(a_long_handler_that_progresses_is_busy_not_stalled) {
+  actor_probe p{"cleanup", "cleanup", actor_kind::detached};
+  const int64_t threshold = 2 * s;
+  p.begin("", 0, "cleanup", 10 * s);
+  p.progress(11 * s);
+  p.progress(13 * s);
+  auto busy = judge(p.read(), 14 * s, threshold);
+  BOOST_TEST(to_string(busy.state) == "busy");
+  BOOST_TEST(busy.busy_ns == 4 * s);  // the handler's time goes on
+  BOOST_TEST(to_string(judge(p.read(), 15 * s + 1, threshold).state) == "stalled");
+  p.end(16 * s);
+  BOOST_TEST(p.read().handler.count() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(the_slowest_recent_messages_are_kept) {
   actor_probe p{"site-0", "site", actor_kind::event_based};
   int64_t now = 1 * s;
