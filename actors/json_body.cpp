@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 
 #include <boost/json.hpp>
 
@@ -23,7 +24,29 @@ boost::json::value parse_json_body(std::string_view body, std::size_t max_depth)
   if (ec)
     throw request_error(error_type::validation,
                         "the body is not valid JSON: " + ec.message());
+  require_finite_numbers(value);
   return value;
+}
+
+void require_finite_numbers(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_:
+      if (!std::isfinite(v.get_double()))
+        throw request_error(error_type::validation,
+                            "the JSON holds a number beyond the range of a "
+                            "double (about 1.8e308)");
+      return;
+    case boost::json::kind::array:
+      for (const auto& item : v.get_array())
+        require_finite_numbers(item);
+      return;
+    case boost::json::kind::object:
+      for (const auto& field : v.get_object())
+        require_finite_numbers(field.value());
+      return;
+    default:
+      return;
+  }
 }
 
 boost::json::value parse_trusted_json(std::string_view text) {

@@ -13,8 +13,14 @@
 namespace memoryd {
 
 /// Parses `body` (an empty body is `{}`); throws request_error(validation)
-/// for bad JSON, invalid UTF-8 or nesting deeper than `max_depth`.
+/// for bad JSON, invalid UTF-8, nesting deeper than `max_depth` or a number
+/// beyond the range of a double (see require_finite_numbers).
 boost::json::value parse_json_body(std::string_view body, std::size_t max_depth);
+
+/// Throws request_error(validation) when `v` holds a number beyond the
+/// range of a double (1e400): the parser reads it as infinity, which JSON
+/// cannot write back, so it could be neither stored nor returned.
+void require_finite_numbers(const boost::json::value& v);
 
 /// Parses JSON this process wrote or already validated (stored columns, a
 /// checked patch), allowing the deepest nesting any setting permits.

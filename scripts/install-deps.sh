@@ -21,6 +21,9 @@ if [ "${MEMORYD_TEST_DEPS:-0}" = 1 ]; then
   # systemd-analyze checks the unit, dpkg-dev's dpkg-shlibdeps lists the .deb's
   # dependencies (tests/systemd, tests/packaging).
   packages+=(faketime nodejs npm systemd dpkg-dev)
+  # clang and its compiler-rt (libclang_rt.fuzzer, the sanitizers) build the
+  # libFuzzer targets of tests/fuzz (scripts/fuzz.sh).
+  packages+=(clang libclang-rt-14-dev)
 fi
 
 # Whether package $1 is installed, itself or as what an installed package

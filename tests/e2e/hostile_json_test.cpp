@@ -1,0 +1,99 @@
+// JSON that the parser accepts but memoryd could not keep, found by the
+// fuzz targets (tests/fuzz): each is refused with 400 validation, never
+// stored as text that no longer reads back, never a 5xx.
+
+#include <string>
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include "tests/e2e/api_client.hpp"
+#include "tests/e2e/expect_error.hpp"
+#include "tests/e2e/hostile_daemon.hpp"
+
+namespace json = boost::json;
+using namespace memoryd::test;
+
+namespace {
+
+api_client client() {
+  return api_client{hostile_daemon().port()};
+}
+
+/// A session with one site of one version, exported uncompressed.
+json::object export_document(api_client& c) {
+  auto session = c.create_session(json::parse(R"({"state":{"step":1}})"));
+  std::string id{session.at("session_id").as_string()};
+  auto site = c.post("/api/sessions/" + id + "/sites",
+                     json::parse(R"({"name":"s","code":"<p>hi</p>"})"));
+  BOOST_TEST_REQUIRE(site.status == 201u, site.raw.body);
+  auto exported = c.post("/api/sessions/export",
+                         json::object{{"session_id", id}, {"compress", false}});
+  BOOST_TEST_REQUIRE(exported.status == 200u, exported.raw.body);
+  return exported.object().at("data").as_object();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_json)
+
+BOOST_AUTO_TEST_CASE(numbers_beyond_a_double_are_refused) {
+  auto c = client();
+  expect_error(c.call("POST", "/api/sessions", R"({"state":{"x":1e400}})"),
+               400, "validation", "1e400 in state");
+  expect_error(c.call("POST", "/api/sessions",
+                      R"({"preferences":{"x":[-1e400]}})"),
+               400, "validation", "-1e400 in preferences");
+  auto session = c.create_session();
+  std::string id{session.at("session_id").as_string()};
+  expect_error(c.call("PUT", "/api/sessions/" + id + "/preferences",
+                      R"({"n":1e999})"),
+               400, "validation", "1e999 in a preferences patch");
+  auto r = c.get("/api/sessions/" + id);
+  BOOST_TEST(r.status == 200u);
+  BOOST_TEST(r.object().at("preferences").as_object().empty(),
+             "nothing was stored");
+}
+
+BOOST_AUTO_TEST_CASE(the_largest_double_is_kept_exactly) {
+  auto c = client();
+  auto created = c.call("POST", "/api/sessions",
+                        R"({"state":{"max":1.7976931348623157e308,)"
+                        R"("min":-1.7976931348623157e308,"tiny":5e-324}})");
+  BOOST_TEST_REQUIRE(created.status == 201u, created.raw.body);
+  std::string id{created.object().at("session_id").as_string()};
+  auto state = c.get("/api/sessions/" + id).object().at("state").as_object();
+  BOOST_TEST(state.at("max").as_double() == 1.7976931348623157e308);
+  BOOST_TEST(state.at("min").as_double() == -1.7976931348623157e308);
+  BOOST_TEST(state.at("tiny").as_double() == 5e-324);
+}
+
+BOOST_AUTO_TEST_CASE(an_import_with_a_time_past_2262_is_refused) {
+  auto c = client();
+  auto doc = export_document(c);
+  // The document as exported imports...
+  auto ok = c.post("/api/sessions/import",
+                   json::object{{"data", doc}, {"compressed", false}});
+  BOOST_TEST(ok.status == 201u, ok.raw.body);
+  // ...but not with a time the daemon cannot represent (it overflowed a
+  // nanosecond count: undefined behaviour).
+  for (const char* when : {"9999-12-31T23:59:59.000000Z",
+                           "2263-01-01T00:00:00.000000Z",
+                           "1600-01-01T00:00:00.000000Z"}) {
+    auto bad = doc;
+    bad["sites"].as_array()[0].as_object()["versions"].as_array()[0]
+      .as_object()["created_at"] = when;
+    expect_error(c.post("/api/sessions/import",
+                        json::object{{"data", bad}, {"compressed", false}}),
+                 400, "validation", when);
+  }
+  // And a body with 1e400 anywhere in the document is refused too.
+  auto inf = doc;
+  inf["session"].as_object()["state"] = json::object{{"x", 1}};
+  auto text = json::serialize(json::object{{"data", inf}, {"compressed", false}});
+  text.replace(text.find("\"x\":1"), 5, "\"x\":1e400");
+  expect_error(c.call("POST", "/api/sessions/import", text), 400, "validation",
+               "1e400 in an imported state");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
