@@ -49,6 +49,38 @@ void require_finite_numbers(const boost::json::value& v) {
   }
 }
 
+namespace {
+
+bool holds_nul(const boost::json::value& v) {
+  auto nul_in = [](boost::json::string_view s) {
+    return s.find('\0') != boost::json::string_view::npos;
+  };
+  switch (v.kind()) {
+    case boost::json::kind::string:
+      return nul_in(v.get_string());
+    case boost::json::kind::array:
+      for (const auto& item : v.get_array())
+        if (holds_nul(item))
+          return true;
+      return false;
+    case boost::json::kind::object:
+      for (const auto& field : v.get_object())
+        if (nul_in(field.key()) || holds_nul(field.value()))
+          return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+} // namespace
+
+void reject_nul(const boost::json::value& v, std::string_view what) {
+  if (holds_nul(v))
+    throw request_error(error_type::validation,
+                        std::string{what} + " must not contain U+0000");
+}
+
 boost::json::value parse_trusted_json(std::string_view text) {
   boost::json::parse_options options;
   options.max_depth = 1000;  // MAX_JSON_DEPTH's upper bound

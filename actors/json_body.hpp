@@ -22,6 +22,11 @@ boost::json::value parse_json_body(std::string_view body, std::size_t max_depth)
 /// cannot write back, so it could be neither stored nor returned.
 void require_finite_numbers(const boost::json::value& v);
 
+/// Throws request_error(validation) "<what> must not contain U+0000" when a
+/// string or an object key anywhere in `v` holds U+0000: PostgreSQL can
+/// store it neither in text nor in jsonb, so both backends refuse it.
+void reject_nul(const boost::json::value& v, std::string_view what);
+
 /// Parses JSON this process wrote or already validated (stored columns, a
 /// checked patch), allowing the deepest nesting any setting permits.
 boost::json::value parse_trusted_json(std::string_view text);

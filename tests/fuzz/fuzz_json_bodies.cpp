@@ -25,6 +25,7 @@ namespace {
 namespace json = boost::json;
 using memoryd::fuzz::require;
 using memoryd::fuzz::require_faithful;
+using memoryd::fuzz::require_storable;
 
 /// MAX_JSON_DEPTH's default.
 constexpr std::size_t max_depth = 64;
@@ -44,10 +45,16 @@ enum class decoder : std::uint8_t {
 void check_session(const json::value& body) {
   auto s = memoryd::decode_session_create(body);
   const auto& obj = body.get_object();
-  if (auto* v = obj.if_contains("state"))
+  // Sessions are stored as decoded (sites are checked again in storage/).
+  if (auto* v = obj.if_contains("state")) {
     require_faithful(*v, s.state_json);
-  if (auto* v = obj.if_contains("preferences"))
+    require_storable(s.state_json);
+  }
+  if (auto* v = obj.if_contains("preferences")) {
     require_faithful(*v, s.preferences_json);
+    require_storable(s.preferences_json);
+  }
+  require(s.user_id.find('\0') == std::string::npos, "no NUL in a user_id");
   // The rendered session must be JSON too (what GET answers).
   s.session_id = "0b8f3c1e-7d2a-4e55-9a41-2f6c8d9e0a17";
   if (s.state_json.empty())
@@ -61,10 +68,15 @@ void check_session(const json::value& body) {
 void check_session_update(const json::value& body) {
   auto u = memoryd::decode_session_update(body);
   const auto& obj = body.get_object();
-  if (u.set_state)
+  if (u.set_state) {
     require_faithful(obj.at("state"), u.state_json);
-  if (u.set_preferences)
+    require_storable(u.state_json);
+  }
+  if (u.set_preferences) {
     require_faithful(obj.at("preferences"), u.preferences_json);
+    require_storable(u.preferences_json);
+  }
+  require(u.user_id.find('\0') == std::string::npos, "no NUL in a user_id");
 }
 
 /// PUT .../preferences: validated, stored as text, then merged (by the
@@ -82,6 +94,7 @@ void check_preferences_patch(const json::value& body) {
   require(stored.is_object(), "a merged object patch is an object");
   auto merged_text = memoryd::to_json_text(stored);
   require_faithful(stored, merged_text);
+  require_storable(merged_text);
   // RFC 7396: applying the same patch again changes nothing.
   auto again = stored;
   memoryd::apply_merge_patch(again, patch);

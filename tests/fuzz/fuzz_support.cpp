@@ -36,3 +36,18 @@ void require_faithful(const boost::json::value& original,
 }
 
 } // namespace memoryd::fuzz
+
+namespace memoryd::fuzz {
+
+void require_storable(std::string_view text) {
+  require(text.find('\0') == std::string_view::npos,
+          "stored JSON holds a NUL byte");
+  // Valid JSON: a backslash only starts an escape, of two or more chars.
+  for (auto i = text.find('\\'); i != std::string_view::npos;
+       i = text.find('\\', i + 2))
+    require(text.substr(i + 1, 5) != "u0000",
+            "stored JSON holds \\u0000, which PostgreSQL refuses: "
+              + std::string{text.substr(0, 200)});
+}
+
+} // namespace memoryd::fuzz

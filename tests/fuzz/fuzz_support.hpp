@@ -22,6 +22,10 @@ void require(bool ok, std::string_view what);
 void require_faithful(const boost::json::value& original,
                       std::string_view text);
 
+/// `text`, JSON text memoryd stores, must be storable on PostgreSQL too:
+/// no U+0000, raw or escaped (jsonb refuses "\u0000").
+void require_storable(std::string_view text);
+
 /// The input as text.
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
