@@ -84,24 +84,22 @@ json::value inflate_document(std::string_view base64, const import_limits& limit
   } catch (const codec::codec_error& e) {
     invalid(std::string{"data is not valid base64: "} + e.what());
   }
-  json::parse_options options;
-  options.max_depth = limits.max_json_depth + archive_nesting;
+  const auto max_depth = limits.max_json_depth + archive_nesting;
   auto memory =
     json::make_shared_resource<capped_resource>(limits.max_document_bytes);
-  json::stream_parser parser{memory, options};
-  parser.reset(memory);
+  json_reader parser{max_depth, memory};
   json::error_code ec;
   auto check = [&] {
     if (ec == json::error::too_deep)
       invalid("the export document is nested deeper than "
-              + std::to_string(options.max_depth) + " levels");
+              + std::to_string(max_depth) + " levels");
     if (ec)
       invalid("the export document is not valid JSON: " + ec.message());
   };
   try {
     codec::gunzip_each(gzip, limits.max_document_bytes,
                        [&](std::string_view piece) {
-                         parser.write(piece.data(), piece.size(), ec);
+                         parser.write(piece, ec);
                          check();
                        });
   } catch (const codec::too_large&) {
