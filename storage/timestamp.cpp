@@ -74,8 +74,11 @@ std::optional<clock_type::time_point> parse_timestamp(std::string_view s) {
   if (expect(s, pos, '.')) {
     int n = 0;
     long long value = 0;
+    // Digits past the ninth are counted, not added: they make the text
+    // invalid, and would overflow (found by tests/fuzz/fuzz_import).
     for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++n)
-      value = value * 10 + (s[pos] - '0');
+      if (n < 9)
+        value = value * 10 + (s[pos] - '0');
     if (n < 1 || n > 9)
       return std::nullopt;
     for (int i = n; i < 9; ++i)

@@ -145,7 +145,8 @@ BOOST_AUTO_TEST_CASE(an_import_with_a_time_past_2262_is_refused) {
   // nanosecond count: undefined behaviour).
   for (const char* when : {"9999-12-31T23:59:59.000000Z",
                            "2263-01-01T00:00:00.000000Z",
-                           "1600-01-01T00:00:00.000000Z"}) {
+                           "1600-01-01T00:00:00.000000Z",
+                           "2026-11-24T02:00:00.00000000000000000001Z"}) {
     auto bad = doc;
     bad["sites"].as_array()[0].as_object()["versions"].as_array()[0]
       .as_object()["created_at"] = when;
