@@ -2,8 +2,8 @@
 
 #include <array>
 #include <cstdio>
-#include <iterator>
 #include <ctime>
+#include <iterator>
 #include <utility>
 
 #include <boost/beast/core/string.hpp>
