@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <memory>
+#include <system_error>
 #include <string>
 #include <vector>
 
@@ -158,7 +160,27 @@ std::vector<hostile_case> corpus() {
      get_healthz + "GARBAGE\r\n\r\n" + get_healthz, {200, 400}},
     {"a body where the next request should begin",
      post("/api/sessions", json + "Content-Length: 2\r\n", "{}{}"), {201, 400}},
+    // -- framing that is odd but unambiguous: served ----------------------------
+    {"Transfer-Encoding folded onto a second line",
+     post("/api/sessions", json + "Transfer-Encoding:\r\n chunked\r\n",
+          "2\r\n{}\r\n0\r\n\r\n"),
+     {201}, false},
+    {"Transfer-Encoding after a tab",
+     post("/api/sessions", json + "Transfer-Encoding:\tchunked\r\n",
+          "2\r\n{}\r\n0\r\n\r\n"),
+     {201}, false},
+    {"the same Content-Length twice",
+     post("/api/sessions", json + "Content-Length: 2\r\ncontent-length: 2\r\n",
+          "{}"),
+     {201}, false},
+    {"a chunked body with a trailer",
+     post("/api/sessions", json + "Transfer-Encoding: chunked\r\n",
+          "2\r\n{}\r\n0\r\nX-Trailer: 1\r\n\r\n"),
+     {201}, false},
     // -- incomplete requests: the request deadline answers ------------------------
+    {"chunks with bare LF (Beast waits for a CRLF that never comes)",
+     post("/api/sessions", "Transfer-Encoding: chunked\r\n", "2\n{}\n0\n\n"),
+     {408}},
     {"header never finished", "GET /healthz HTTP/1.1\r\nHost: a\r\n", {408}},
     {"body shorter than Content-Length",
      post("/api/sessions", json + "Content-Length: 10\r\n", "{}"), {408}},
@@ -172,11 +194,24 @@ bool alive(pid_t pid) {
   return ::kill(pid, 0) == 0;
 }
 
+/// A new connection to the daemon; a refusal fails the test with its log.
+std::unique_ptr<raw_connection> connect_to_daemon() {
+  auto& daemon = hostile_daemon();
+  try {
+    return std::make_unique<raw_connection>(daemon.port());
+  } catch (const std::system_error& e) {
+    BOOST_FAIL("cannot connect to memoryd (" << e.what() << ", "
+               << (alive(daemon.pid()) ? "alive" : "not running")
+               << "); its log:\n" << daemon.log());
+  }
+  return nullptr;
+}
+
 /// A new connection is served: the daemon is up and accepting.
 void expect_served(const std::string& after) {
-  raw_connection c{hostile_daemon().port()};
-  BOOST_REQUIRE(c.send(get_healthz));
-  auto out = c.read_all(patience, 1);
+  auto c = connect_to_daemon();
+  BOOST_REQUIRE(c->send(get_healthz));
+  auto out = c->read_all(patience, 1);
   BOOST_TEST_REQUIRE(out.responses.size() == 1u,
                      "after " << after << ": " << out.describe());
   BOOST_TEST(out.responses[0].status == 200u, "after " << after);
@@ -190,12 +225,12 @@ BOOST_AUTO_TEST_CASE(each_malformed_request_gets_a_4xx_or_a_close) {
   auto& daemon = hostile_daemon();
   for (const auto& c : corpus()) {
     BOOST_TEST_CONTEXT(c.name) {
-      raw_connection conn{daemon.port()};
+      auto conn = connect_to_daemon();
       // The server may refuse before it has read everything: a failed send
       // is fine, what it answered is what counts.
-      conn.send(c.bytes);
+      conn->send(c.bytes);
       auto started = raw_connection::clock::now();
-      auto out = conn.read_all(patience, c.closes ? 0 : c.statuses.size(),
+      auto out = conn->read_all(patience, c.closes ? 0 : c.statuses.size(),
                                c.head_requests);
       BOOST_TEST(!out.malformed, out.describe());
       std::vector<unsigned> statuses;
@@ -221,10 +256,10 @@ BOOST_AUTO_TEST_CASE(each_malformed_request_gets_a_4xx_or_a_close) {
 }
 
 BOOST_AUTO_TEST_CASE(a_client_that_leaves_mid_request_is_just_closed) {
-  raw_connection conn{hostile_daemon().port()};
-  conn.send("POST /api/sessions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"st");
-  conn.shutdown_send();
-  auto out = conn.read_all(patience);
+  auto conn = connect_to_daemon();
+  conn->send("POST /api/sessions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"st");
+  conn->shutdown_send();
+  auto out = conn->read_all(patience);
   BOOST_TEST(out.closed, out.describe());
   BOOST_TEST(out.responses.empty(), out.describe());
   expect_served("a client that left");
