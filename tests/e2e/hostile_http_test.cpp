@@ -86,7 +86,7 @@ std::vector<hostile_case> corpus() {
      "POST /api/sessions HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
      "2\r\n{}\r\n0\r\n\r\n",
      {400}},
-    // -- bad chunks ------------------------------------------------------------
+    // -- bad chunks -----------------------------------------------------------
     {"chunk size not hex",
      post("/api/sessions", "Transfer-Encoding: chunked\r\n", "zz\r\n{}\r\n0\r\n\r\n"),
      {400}},
@@ -103,7 +103,7 @@ std::vector<hostile_case> corpus() {
     {"chunk data longer than its size",
      post("/api/sessions", "Transfer-Encoding: chunked\r\n", "2\r\n{}XX0\r\n\r\n"),
      {400}},
-    // -- size of the header ----------------------------------------------------
+    // -- size of the header ---------------------------------------------------
     {"one huge header field",
      "GET /healthz HTTP/1.1\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n",
      {431}},
@@ -111,7 +111,7 @@ std::vector<hostile_case> corpus() {
      {431}},
     {"huge request target",
      "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\n\r\n", {431}},
-    // -- bytes that have no place in HTTP ---------------------------------------
+    // -- bytes that have no place in HTTP -------------------------------------
     {"NUL in the target", std::string{"GET /heal\0thz HTTP/1.1\r\n\r\n", 26},
      {400}},
     {"NUL in a header value",
@@ -133,7 +133,7 @@ std::vector<hostile_case> corpus() {
      {400}},
     {"a TLS ClientHello", std::string{"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11},
      {400}},
-    // -- bad request lines ------------------------------------------------------
+    // -- bad request lines ----------------------------------------------------
     {"HTTP/2.0", "GET /healthz HTTP/2.0\r\n\r\n", {400}},
     {"HTTP/0.9 (no version)", "GET /healthz\r\n\r\n", {400}},
     {"method with a bad character", "G@T /healthz HTTP/1.1\r\n\r\n", {400}},
@@ -148,7 +148,7 @@ std::vector<hostile_case> corpus() {
      false},
     {"HEAD: the header of a 405 only, then the next request",
      "HEAD /healthz HTTP/1.1\r\n\r\n" + get_healthz, {405, 200}, false, 1},
-    // -- pipelining ----------------------------------------------------------------
+    // -- pipelining -----------------------------------------------------------
     {"three pipelined requests", get_healthz + get_healthz + get_healthz,
      {200, 200, 200}, false},
     {"pipelined creates answered in order",
@@ -160,7 +160,7 @@ std::vector<hostile_case> corpus() {
      get_healthz + "GARBAGE\r\n\r\n" + get_healthz, {200, 400}},
     {"a body where the next request should begin",
      post("/api/sessions", json + "Content-Length: 2\r\n", "{}{}"), {201, 400}},
-    // -- framing that is odd but unambiguous: served ----------------------------
+    // -- framing that is odd but unambiguous: served --------------------------
     {"Transfer-Encoding folded onto a second line",
      post("/api/sessions", json + "Transfer-Encoding:\r\n chunked\r\n",
           "2\r\n{}\r\n0\r\n\r\n"),
@@ -177,7 +177,7 @@ std::vector<hostile_case> corpus() {
      post("/api/sessions", json + "Transfer-Encoding: chunked\r\n",
           "2\r\n{}\r\n0\r\nX-Trailer: 1\r\n\r\n"),
      {201}, false},
-    // -- incomplete requests: the request deadline answers ------------------------
+    // -- incomplete requests: the request deadline answers --------------------
     {"chunks with bare LF (Beast waits for a CRLF that never comes)",
      post("/api/sessions", "Transfer-Encoding: chunked\r\n", "2\n{}\n0\n\n"),
      {408}},
