@@ -4,17 +4,62 @@
 // access that reports the offending field in a validation error.
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include <boost/json/error.hpp>
 #include <boost/json/fwd.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
 namespace memoryd {
 
+/// A JSON parser that reads numbers exactly: a double is read from its text
+/// with std::from_chars (correctly rounded), where Boost.JSON 1.81's own
+/// parser is off by some units in the last place (2.333331111161111e+40)
+/// and reads DBL_MAX written out in full, as PostgreSQL's jsonb returns it,
+/// as infinity. Otherwise what boost::json::stream_parser does, which
+/// every parse of this process goes through instead. Streams: write() any
+/// number of pieces, then finish() and release().
+class json_reader {
+public:
+  /// Nests at most `max_depth` deep; `sp` holds the value and the parser's
+  /// stack.
+  explicit json_reader(std::size_t max_depth, boost::json::storage_ptr sp = {});
+  ~json_reader();
+  json_reader(const json_reader&) = delete;
+  json_reader& operator=(const json_reader&) = delete;
+
+  /// The next piece of the text; sets `ec` on a syntax error, on more than
+  /// one value, or when the nesting is too deep (error::too_deep).
+  void write(std::string_view piece, boost::json::error_code& ec);
+
+  /// The end of the text; sets `ec` when the value is incomplete.
+  void finish(boost::json::error_code& ec);
+
+  /// The value, after finish() without error.
+  boost::json::value release();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
 /// Parses `body` (an empty body is `{}`); throws request_error(validation)
-/// for bad JSON, invalid UTF-8 or nesting deeper than `max_depth`.
+/// for bad JSON, invalid UTF-8, nesting deeper than `max_depth` or a number
+/// beyond the range of a double (see require_finite_numbers).
 boost::json::value parse_json_body(std::string_view body, std::size_t max_depth);
+
+/// Throws request_error(validation) when `v` holds a number beyond the
+/// range of a double (1e400): the parser reads it as infinity, which JSON
+/// cannot write back, so it could be neither stored nor returned.
+void require_finite_numbers(const boost::json::value& v);
+
+/// Throws request_error(validation) "<what> must not contain U+0000" when a
+/// string or an object key anywhere in `v` holds U+0000: PostgreSQL can
+/// store it neither in text nor in jsonb, so both backends refuse it.
+void reject_nul(const boost::json::value& v, std::string_view what);
 
 /// Parses JSON this process wrote or already validated (stored columns, a
 /// checked patch), allowing the deepest nesting any setting permits.

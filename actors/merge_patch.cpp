@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/json_body.hpp"
 
 namespace memoryd {
 
@@ -28,6 +29,13 @@ void apply_merge_patch(boost::json::value& target,
 }
 
 void validate_preferences(const boost::json::object& prefs, bool allow_null) {
+  // Stored as JSON text, on PostgreSQL in jsonb, which cannot hold U+0000.
+  for (const auto& [key, value] : prefs) {
+    if (key.find('\0') != boost::json::string_view::npos)
+      throw request_error(error_type::validation,
+                          "preferences must not contain U+0000");
+    reject_nul(value, "preferences");
+  }
   static constexpr std::string_view string_keys[]
     = {"default_color_scheme", "default_site_type", "design_style"};
   auto fail = [](std::string_view key, std::string_view expected) {

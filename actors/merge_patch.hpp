@@ -12,8 +12,9 @@ void apply_merge_patch(boost::json::value& target, const boost::json::value& pat
 
 /// Checks the known preference keys: default_color_scheme, default_site_type
 /// and design_style are strings, favorite_features an array of strings.
-/// Other keys are kept as given. With `allow_null`, a null (a merge patch's
-/// removal) passes. Throws request_error(validation) naming the key.
+/// Other keys are kept as given. No key or string may hold U+0000. With
+/// `allow_null`, a null (a merge patch's removal) passes. Throws
+/// request_error(validation) naming the key.
 void validate_preferences(const boost::json::object& prefs, bool allow_null);
 
 } // namespace memoryd

@@ -31,6 +31,7 @@ void read_user_id(const json::value& v, bool& has, std::string& out) {
   if (!v.is_string() || v.get_string().empty()
       || v.get_string().size() > max_user_id_bytes)
     invalid("user_id must be a non-empty string of at most 256 bytes, or null");
+  reject_nul(v, "user_id");
   has = true;
   out = v.get_string();
 }
@@ -38,6 +39,7 @@ void read_user_id(const json::value& v, bool& has, std::string& out) {
 std::string read_state(const json::value& v) {
   if (!v.is_object())
     invalid("state must be a JSON object");
+  reject_nul(v, "state");
   return to_json_text(v);
 }
 

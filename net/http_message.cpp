@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <utility>
 
 #include <boost/beast/core/string.hpp>
@@ -63,6 +64,22 @@ std::string request_id_of(const http::fields& fields) {
   // An absent field reads as "", which is not a valid id.
   std::string_view client_id = fields["X-Request-Id"];
   return choose_request_id(client_id);
+}
+
+std::string framing_error(const http::fields& fields, unsigned version) {
+  auto [first, last] = fields.equal_range(http::field::transfer_encoding);
+  if (first == last)
+    return {};
+  if (version < 11)
+    return "Transfer-Encoding in an HTTP/1.0 request";
+  std::string_view coding = first->value();
+  while (!coding.empty() && (coding.front() == ' ' || coding.front() == '\t'))
+    coding.remove_prefix(1);
+  while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t'))
+    coding.remove_suffix(1);
+  if (std::next(first) != last || !boost::beast::iequals(coding, "chunked"))
+    return "Transfer-Encoding other than chunked";
+  return {};
 }
 
 api_request make_api_request(http_request& req, route_match match,

@@ -25,6 +25,16 @@ using http_response =
 /// parsed headers too, so that early error responses can echo it.
 std::string request_id_of(const boost::beast::http::fields& fields);
 
+/// Why the framing of a request whose header was read cannot be trusted,
+/// or "" when it can. Beast refuses Content-Length with Transfer-Encoding
+/// and repeated or malformed lengths; this adds what it lets through (RFC
+/// 9112 6.1, 6.3): a Transfer-Encoding other than exactly `chunked` (say
+/// `gzip`, or `chunked, gzip`), whose body Beast would take as empty and
+/// the body's bytes as the next request, and any Transfer-Encoding in an
+/// HTTP/1.0 request. The session answers 400 and closes.
+std::string framing_error(const boost::beast::http::fields& fields,
+                          unsigned version);
+
 /// The request handed to dispatch: route and parameters from `match`, the
 /// forwarded headers (lower-case names) and the body, moved out of `req`.
 api_request make_api_request(http_request& req, route_match match,

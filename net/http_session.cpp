@@ -185,6 +185,7 @@ void http_session::start_request() {
   timed_out_ = false;
   version_ = 11;
   keep_alive_ = false;
+  head_ = false;
   request_id_.clear();
   metrics_route_ = route_count;  // unmatched until routed
   in_flight_.emplace(state_->in_flight);
@@ -216,6 +217,10 @@ void http_session::on_header(beast::error_code ec, std::size_t) {
   request_id_ = request_id_of(req);
   version_ = req.version();
   keep_alive_ = req.keep_alive();
+  head_ = req.method() == http::verb::head;
+  if (auto framing = framing_error(req, version_); !framing.empty())
+    return send_error(400, error_type::validation,
+                      "malformed request: " + framing);
   if (parser_->is_done())
     return dispatch_request();
   // Clients like curl wait (a second) for this before sending a large body.
@@ -363,6 +368,8 @@ void http_session::send(api_response response, bool close_after) {
   bool keep_alive = keep_alive_ && !close_after && !state_->draining;
   response_ = make_http_response(std::move(response), request_id_, version_,
                                  keep_alive);
+  if (head_)
+    response_.body().clear(); // RFC 9110 9.3.2: the header only
   tcp_layer().expires_at(std::max(deadline_at_, steady_clock::now()
                                                   + min_write_time));
   with_stream([this, keep_alive](auto& s) {

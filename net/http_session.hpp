@@ -168,6 +168,9 @@ private:
   bool timed_out_ = false;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  /// A HEAD request: its answer (a 405: no route serves HEAD) goes without
+  /// the body its Content-Length tells of.
+  bool head_ = false;
   std::string request_id_;
   std::size_t metrics_route_ = 0;  // the route's index in the metrics
   std::optional<in_flight_counter::token> in_flight_;

@@ -74,8 +74,11 @@ std::optional<clock_type::time_point> parse_timestamp(std::string_view s) {
   if (expect(s, pos, '.')) {
     int n = 0;
     long long value = 0;
+    // Digits past the ninth are counted, not added: they make the text
+    // invalid, and would overflow (found by tests/fuzz/fuzz_import).
     for (; pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; ++pos, ++n)
-      value = value * 10 + (s[pos] - '0');
+      if (n < 9)
+        value = value * 10 + (s[pos] - '0');
     if (n < 1 || n > 9)
       return std::nullopt;
     for (int i = n; i < 9; ++i)
@@ -91,10 +94,17 @@ std::optional<clock_type::time_point> parse_timestamp(std::string_view s) {
                             day(static_cast<unsigned>(*d))};
   if (!date.ok() || *h > 23 || *mi > 59 || *sec > 59)
     return std::nullopt;
-  const auto since_epoch = sys_days{date}.time_since_epoch() + hours{*h}
-                           + minutes{*mi} + seconds{*sec} + fraction;
-  return clock_type::time_point{
-    floor<clock_type::duration>(since_epoch)};
+  // In seconds first: clock_type counts nanoseconds (libstdc++), whose
+  // range ends in 2262, and a year such as 9999 would overflow it (found by
+  // tests/fuzz/fuzz_import). Such a time is not one memoryd can keep.
+  const auto whole = sys_days{date}.time_since_epoch() + hours{*h}
+                     + minutes{*mi} + seconds{*sec};
+  constexpr auto latest = floor<seconds>(clock_type::duration::max()) - 1s;
+  constexpr auto earliest = ceil<seconds>(clock_type::duration::min()) + 1s;
+  if (whole > latest || whole < earliest)
+    return std::nullopt;
+  return clock_type::time_point{floor<clock_type::duration>(
+    duration_cast<clock_type::duration>(whole) + fraction)};
 }
 
 std::string now_timestamp() {
