@@ -1,5 +1,7 @@
 #include "actors/backup_body.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <new>
 
 #include <boost/json.hpp>
@@ -9,6 +11,7 @@
 #include "actors/json_body.hpp"
 #include "codec/base64.hpp"
 #include "codec/gzip.hpp"
+#include "storage/uuid.hpp"
 
 namespace memoryd {
 
@@ -120,7 +123,37 @@ json::value inflate_document(std::string_view base64, const import_limits& limit
   }
 }
 
+bool optional_flag(const json::object& obj, std::string_view key,
+                   bool fallback) {
+  auto* v = obj.if_contains(key);
+  if (v == nullptr)
+    return fallback;
+  if (!v->is_bool())
+    invalid(std::string{key} + " must be true or false");
+  return v->get_bool();
+}
+
 } // namespace
+
+export_request decode_export_request(const json::value& body) {
+  const auto& obj = require_object(body);
+  reject_unknown_fields(obj, {"session_id", "include_sites", "compress"});
+  auto* id = obj.if_contains("session_id");
+  if (id == nullptr)
+    invalid("session_id is required");
+  export_request out;
+  out.session_id = id->is_string() ? std::string{id->get_string()} : "";
+  std::transform(out.session_id.begin(), out.session_id.end(),
+                 out.session_id.begin(), [](unsigned char c) {
+                   return static_cast<char>(std::tolower(c));
+                 });
+  if (!storage::is_canonical_uuid(out.session_id))
+    invalid("session_id must be a session's UUID");
+  out.include_sites = optional_flag(obj, "include_sites", true);
+  out.compress = optional_flag(obj, "compress", true);
+  return out;
+}
+
 
 std::string render_export_body(const storage::session_archive& archive,
                                bool compress, std::string_view exported_at) {

@@ -10,9 +10,22 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/value.hpp>
+
 #include "storage/archive_records.hpp"
 
 namespace memoryd {
+
+/// What a POST /api/sessions/export asks for.
+struct export_request {
+  std::string session_id;  // lower case
+  bool include_sites = true;
+  bool compress = true;
+};
+
+/// Reads {"session_id", "include_sites"? (true), "compress"? (true)}.
+/// Throws request_error (validation) naming what is wrong.
+export_request decode_export_request(const boost::json::value& body);
 
 /// 200 body of POST /api/sessions/export: {"session_id", "format",
 /// "format_version", "compressed", "data"}.

@@ -4,14 +4,13 @@
 // preferences, requirements, results, details) must read back as the value
 // sent. The first byte picks the decoder; the rest is the body.
 
-#include <algorithm>
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include <boost/json.hpp>
 
+#include "actors/backup_body.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "actors/merge_patch.hpp"
@@ -139,20 +138,11 @@ void check_deployment(const json::value& body) {
   require_faithful(memoryd::parse_trusted_json(rendered), rendered);
 }
 
-/// POST /api/sessions/export, as backup_routes.cpp reads it.
+/// POST /api/sessions/export.
 void check_export_request(const json::value& body) {
-  const auto& obj = memoryd::require_object(body);
-  memoryd::reject_unknown_fields(obj,
-                                 {"session_id", "include_sites", "compress"});
-  auto* id = obj.if_contains("session_id");
-  if (id == nullptr || !id->is_string())
-    return;
-  std::string session_id{id->get_string()};
-  std::transform(session_id.begin(), session_id.end(), session_id.begin(),
-                 [](unsigned char c) {
-                   return static_cast<char>(std::tolower(c));
-                 });
-  memoryd::storage::is_canonical_uuid(session_id);
+  auto wanted = memoryd::decode_export_request(body);
+  require(memoryd::storage::is_canonical_uuid(wanted.session_id),
+          "an accepted session_id is a lower-case UUID");
 }
 
 } // namespace
