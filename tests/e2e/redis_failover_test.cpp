@@ -33,14 +33,19 @@ std::string start(redis_process& redis, std::optional<daemon_process>& daemon,
   return "/api/sessions/" + std::string{s.at("session_id").as_string()};
 }
 
-} // namespace
-
-BOOST_AUTO_TEST_CASE(requests_survive_redis_outage_and_caching_resumes) {
+/// A private Redis, a daemon using it, and one session.
+struct failover_fixture {
   redis_process redis;
   std::optional<daemon_process> daemon;
   std::optional<api_client> client;
-  auto path = start(redis, daemon, client);
-  auto& c = *client;
+  std::string path = start(redis, daemon, client);
+  api_client& c = *client;
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(requests_survive_redis_outage_and_caching_resumes,
+                        failover_fixture) {
   BOOST_TEST(c.get(path).header("X-Cache") == "hit");  // written through on create
 
   redis.kill();
@@ -72,12 +77,9 @@ BOOST_AUTO_TEST_CASE(requests_survive_redis_outage_and_caching_resumes) {
   BOOST_TEST(c.get("/readyz").object().at("cache").at("state").as_string() == "up");
 }
 
-BOOST_AUTO_TEST_CASE(a_restart_from_an_old_snapshot_serves_nothing_stale) {
-  redis_process redis;
-  std::optional<daemon_process> daemon;
-  std::optional<api_client> client;
-  auto first = start(redis, daemon, client);
-  auto& c = *client;
+BOOST_FIXTURE_TEST_CASE(a_restart_from_an_old_snapshot_serves_nothing_stale,
+                        failover_fixture) {
+  const auto& first = path;
   auto second = "/api/sessions/"
                 + std::string{c.create_session({{"state", {{"v", 1}}}})
                                 .at("session_id")
@@ -110,12 +112,8 @@ BOOST_AUTO_TEST_CASE(a_restart_from_an_old_snapshot_serves_nothing_stale) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(a_hung_redis_costs_a_timeout_not_an_error) {
-  redis_process redis;
-  std::optional<daemon_process> daemon;
-  std::optional<api_client> client;
-  auto path = start(redis, daemon, client);
-  auto& c = *client;
+BOOST_FIXTURE_TEST_CASE(a_hung_redis_costs_a_timeout_not_an_error,
+                        failover_fixture) {
   redis.pause();  // accepts connections, never answers
   for (int i = 0; i < 5; ++i) {
     auto r = c.get(path);
