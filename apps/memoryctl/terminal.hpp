@@ -13,14 +13,9 @@
 
 #include <termios.h>
 
-namespace memoryctl {
+#include "apps/memoryctl/console_model.hpp"
 
-/// A key press: a character, or one of the named keys.
-struct key {
-  enum code_t { character, enter, escape, backspace, up, down, left, right };
-  code_t code = character;
-  char ch = 0;  // the character, for code == character
-};
+namespace memoryctl {
 
 class terminal {
 public:

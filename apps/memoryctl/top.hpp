@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "apps/memoryctl/console_model.hpp"
 #include "net/http_client.hpp"
 
 namespace memoryctl {
@@ -20,10 +21,6 @@ struct top_options {
 
 /// Makes a client for the daemon, token set; called again after a failure.
 using client_factory = std::function<memoryd::net::http_client()>;
-
-/// The shortest and longest refresh intervals, in seconds.
-inline constexpr double min_interval_seconds = 0.5;
-inline constexpr double max_interval_seconds = 60;
 
 /// Runs the console; returns the exit code. --once and --json let
 /// connection errors escape (the caller names them, exit 3) and return 1
