@@ -18,12 +18,12 @@ inline std::string new_uuid() {
   return boost::uuids::to_string(generate());
 }
 
-/// An error continuation that counts the failure in `self`'s counters and
+/// An error continuation that counts the failure in `self`'s probe and
 /// delivers the error through `rp`.
 template <class Self, class T>
 auto fail_to(Self self, caf::typed_response_promise<T> rp) {
   return [self, rp](caf::error& err) mutable {
-    ++self->state.counters.failed;
+    self->state.probe->failed();
     rp.deliver(std::move(err));
   };
 }

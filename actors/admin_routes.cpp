@@ -4,6 +4,9 @@
 
 #include "actors/errors.hpp"
 #include "actors/route_support.hpp"
+#include "telemetry/clock.hpp"
+#include "telemetry/prometheus.hpp"
+#include "telemetry/stats_json.hpp"
 
 namespace memoryd {
 
@@ -40,6 +43,22 @@ api_response cleanup_response(const cleanup_report& r) {
 } // namespace
 
 void serve_admin_route(front_pointer self, exchange_ptr ex) {
+  const auto& figures = *self->state.wiring.figures;
+  switch (ex->request.target) {
+    case route::admin_stats:
+      // Read from the probes' atomics here: it answers even while every
+      // other actor is stalled.
+      ex->respond({200, {}, telemetry::render_stats_json(figures,
+                                                         telemetry::now_ns())});
+      return;
+    case route::metrics:
+      ex->respond({200, {},
+                   telemetry::render_prometheus(figures, telemetry::now_ns()),
+                   "text/plain; version=0.0.4; charset=utf-8"});
+      return;
+    default:
+      break;
+  }
   const bool dry_run = parse_dry_run(ex->request);
   ask<cleanup_report>(self, ex, self->state.wiring.scheduler, cleanup_response,
                       atom::cleanup::value, dry_run);

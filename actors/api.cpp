@@ -25,6 +25,8 @@ std::string_view to_string(route r) {
     case route::sessions_export: return "sessions_export";
     case route::sessions_import: return "sessions_import";
     case route::admin_cleanup: return "admin_cleanup";
+    case route::admin_stats: return "admin_stats";
+    case route::metrics: return "metrics";
   }
   return "unknown";
 }

@@ -34,7 +34,13 @@ enum class route : uint8_t {
   sessions_export,  // POST   /api/sessions/export
   sessions_import,  // POST   /api/sessions/import
   admin_cleanup,    // POST   /admin/cleanup
+  admin_stats,      // GET    /admin/stats
+  metrics,          // GET    /metrics
 };
+
+/// How many routes there are (for tables indexed by route).
+inline constexpr std::size_t route_count
+  = static_cast<std::size_t>(route::metrics) + 1;
 
 /// Stable name of a route, for logs and metrics ("session_get").
 std::string_view to_string(route r);

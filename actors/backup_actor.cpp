@@ -7,7 +7,6 @@
 
 #include "actors/actor_support.hpp"
 #include "actors/errors.hpp"
-#include "actors/pool.hpp"
 #include "storage/timestamp.hpp"
 
 namespace memoryd {
@@ -60,18 +59,21 @@ rendered import_answer(const committed<import_summary>& c) {
 
 } // namespace
 
-backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
+backup_actor::behavior_type backup_worker(self_ptr self, probe_ptr probe,
+                                          pool_ptr<storage_actor> store,
                                           backup_options options) {
+  self->state.probe = std::move(probe);
   self->state.store = std::move(store);
   self->state.options = options;
   return {
-    [=](atom::export_, const std::string& tenant, const std::string& session_id,
-        bool include_sites, bool compress) -> caf::result<std::string> {
-      ++self->state.counters.handled;
+    [=](atom::export_, const trace& t, const std::string& tenant,
+        const std::string& session_id, bool include_sites,
+        bool compress) -> caf::result<std::string> {
+      auto measured = handle(self->state.probe, t, "export");
       auto rp = self->make_response_promise<std::string>();
-      self
-        ->request(self->state.store, self->state.options.storage_timeout,
-                  atom::arch_read::value, tenant, session_id, include_sites)
+      traced_request(self, self->state.store,
+                     self->state.options.storage_timeout, t,
+                     atom::arch_read::value, tenant, session_id, include_sites)
         .then(
           [=](storage::session_archive& archive) mutable {
             const auto started = std::chrono::steady_clock::now();
@@ -89,14 +91,15 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::import_, std::string& body, caf::timestamp commit_by,
+    [=](atom::import_, const trace& t, std::string& body,
+        caf::timestamp commit_by,
         storage::write_key& key) -> caf::result<rendered> {
-      ++self->state.counters.handled;
+      auto measured = handle(self->state.probe, t, "import");
       storage::session_archive archive;
       try {
         archive = read_import_body(body, self->state.options.limits);
       } catch (const request_error& e) {
-        ++self->state.counters.failed;
+        self->state.probe->failed();
         return make_error(errc_of(e.type), e.what());
       }
       std::string{}.swap(body);  // the document is in `archive` now
@@ -107,10 +110,9 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
       if (left.count() <= 0)
         return make_error(errc::timeout, "the import did not finish within the "
                                          "request's deadline; nothing was written");
-      self
-        ->request(self->state.store, left + std::chrono::seconds{1},
-                  atom::arch_write::value, std::move(archive), commit_by,
-                  std::move(key))
+      traced_request(self, self->state.store, left + std::chrono::seconds{1},
+                     t, atom::arch_write::value, std::move(archive),
+                     commit_by, std::move(key))
         .then(
           [=](committed<import_summary>& c) mutable {
             auto answer = import_answer(c);
@@ -125,7 +127,7 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
       return rp;
     },
     [=](atom::status) {
-      auto s = make_status(self, self->state.counters);
+      auto s = make_status(self, *self->state.probe);
       caf::put(s, "sessions-exported", self->state.exported);
       caf::put(s, "sessions-imported", self->state.imported);
       return s;
@@ -133,12 +135,16 @@ backup_actor::behavior_type backup_worker(self_ptr self, storage_actor store,
   };
 }
 
-backup_actor make_backup_pool(caf::actor_system& sys, storage_actor store,
-                              const backup_options& options,
-                              std::size_t workers) {
-  return make_round_robin_pool<backup_actor>(sys, workers, [&] {
-    return sys.spawn<caf::detached>(backup_worker, store, options);
-  });
+pool_ptr<backup_actor> make_backup_pool(caf::actor_system& sys,
+                                        telemetry::registry& figures,
+                                        pool_ptr<storage_actor> store,
+                                        const backup_options& options,
+                                        std::size_t workers) {
+  return make_pool<backup_actor>(
+    figures, "backup", telemetry::actor_kind::detached, workers,
+    [&](probe_ptr probe) {
+      return sys.spawn<caf::detached>(backup_worker, probe, store, options);
+    });
 }
 
 } // namespace memoryd

@@ -13,6 +13,7 @@
 
 #include "actors/backup_body.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/probed.hpp"
 #include "actors/status.hpp"
 
 namespace memoryd {
@@ -25,9 +26,9 @@ struct backup_options {
 
 struct backup_state {
   backup_state() = default;  // see caf-0.17-guide B3
-  storage_actor store;
+  pool_ptr<storage_actor> store;
   backup_options options;
-  actor_counters counters;
+  probe_ptr probe;
   uint64_t exported = 0;   // sessions
   uint64_t imported = 0;
   static inline const char* name = "memoryd.backup";
@@ -35,11 +36,14 @@ struct backup_state {
 
 backup_actor::behavior_type
 backup_worker(backup_actor::stateful_pointer<backup_state> self,
-              storage_actor store, backup_options options);
+              probe_ptr probe, pool_ptr<storage_actor> store,
+              backup_options options);
 
-/// `workers` backup workers behind one handle.
-backup_actor make_backup_pool(caf::actor_system& sys, storage_actor store,
-                              const backup_options& options,
-                              std::size_t workers);
+/// `workers` backup workers, registered in `figures`.
+pool_ptr<backup_actor> make_backup_pool(caf::actor_system& sys,
+                                        telemetry::registry& figures,
+                                        pool_ptr<storage_actor> store,
+                                        const backup_options& options,
+                                        std::size_t workers);
 
 } // namespace memoryd

@@ -1,7 +1,5 @@
 #include "actors/cache_actor.hpp"
 
-#include "actors/pool.hpp"
-
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -10,25 +8,29 @@ namespace memoryd {
 
 namespace {
 
-/// The status of either implementation.
-caf::settings cache_status(caf::scheduled_actor* self, const cache_counters& c,
-                           std::string_view kind) {
-  auto s = make_status(self, c);
-  caf::put(s, "kind", std::string{kind});
-  caf::put(s, "hits", c.hits);
-  caf::put(s, "misses", c.misses);
-  caf::put(s, "puts", c.puts);
-  return s;
-}
-
-cache_lookup to_lookup(std::optional<cache::entry> e, cache_counters& c) {
-  ++c.handled;
+/// Counts a lookup's outcome in the cache figures.
+cache_lookup to_lookup(std::optional<cache::entry> e,
+                       telemetry::cache_figures& figures) {
   if (!e) {
-    ++c.misses;
+    figures.misses.fetch_add(1, std::memory_order_relaxed);
     return {};
   }
-  ++c.hits;
+  figures.hits.fetch_add(1, std::memory_order_relaxed);
   return {true, e->revision, std::move(e->value)};
+}
+
+/// Runs one Redis call and tells the figures whether Redis answered.
+template <class Call>
+auto observed(redis_cache_state& st, Call call) {
+  const auto errors_before = st.redis->client().errors();
+  auto out = call(*st.redis);
+  auto& figures = st.figures->cache();
+  const auto failed = st.redis->client().errors() - errors_before;
+  if (failed > 0)
+    figures.errors.fetch_add(failed, std::memory_order_relaxed);
+  figures.up.store(failed == 0 && st.redis->client().connected(),
+                   std::memory_order_relaxed);
+  return out;
 }
 
 } // namespace
@@ -43,29 +45,34 @@ std::string site_cache_key(const std::string& site_id) {
 
 cache_actor::behavior_type
 lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
+                probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
                 std::size_t max_bytes) {
   self->state.lru = std::make_unique<cache::lru_cache>(max_bytes);
+  self->state.probe = std::move(probe);
+  self->state.figures = std::move(figures);
   using clock = cache::lru_cache::clock;
   return {
-    [=](atom::get, const std::string& key) {
+    [=](atom::get, const trace& t, const std::string& key) {
       auto& st = self->state;
-      return to_lookup(st.lru->get(key, clock::now()), st.counters);
+      auto measured = handle(st.probe, t, "get");
+      return to_lookup(st.lru->get(key, clock::now()), st.figures->cache());
     },
-    [=](atom::put, const std::string& key, int64_t revision,
+    [=](atom::put, const trace& t, const std::string& key, int64_t revision,
         std::string& value, int64_t ttl) {
       auto& st = self->state;
-      ++st.counters.handled;
-      ++st.counters.puts;
+      auto measured = handle(st.probe, t, "put");
+      st.figures->cache().puts.fetch_add(1, std::memory_order_relaxed);
       return st.lru->put_if_newer(key, revision, std::move(value),
                                   std::chrono::seconds{ttl}, clock::now());
     },
-    [=](atom::invalidate, const std::string& key) {
-      ++self->state.counters.handled;
+    [=](atom::invalidate, const trace& t, const std::string& key) {
+      auto measured = handle(self->state.probe, t, "invalidate");
       self->state.lru->invalidate(key, clock::now());
       return true;
     },
-    [=](atom::invalidate, const std::vector<std::string>& keys) {
-      ++self->state.counters.handled;
+    [=](atom::invalidate, const trace& t,
+        const std::vector<std::string>& keys) {
+      auto measured = handle(self->state.probe, t, "invalidate");
       const auto now = clock::now();
       for (const auto& key : keys)
         self->state.lru->invalidate(key, now);
@@ -76,11 +83,9 @@ lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
     },
     [=](atom::status) {
       auto& st = self->state;
-      auto s = cache_status(self, st.counters, "in-process");
+      auto s = make_status(self, *st.probe);
       caf::put(s, "entries", static_cast<uint64_t>(st.lru->entries()));
       caf::put(s, "bytes", static_cast<uint64_t>(st.lru->bytes()));
-      caf::put(s, "max-bytes", static_cast<uint64_t>(st.lru->max_bytes()));
-      caf::put(s, "evictions", st.lru->evictions());
       return s;
     },
   };
@@ -88,49 +93,69 @@ lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
 
 cache_actor::behavior_type
 redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
+                   probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
                    cache::redis_options options,
                    std::shared_ptr<cache::pending_invalidations> pending) {
   self->state.redis = std::make_unique<cache::redis_cache>(
     std::move(options), std::move(pending), cache_key_pattern);
+  self->state.probe = std::move(probe);
+  self->state.figures = std::move(figures);
   return {
-    [=](atom::get, const std::string& key) {
+    [=](atom::get, const trace& t, const std::string& key) {
       auto& st = self->state;
-      return to_lookup(st.redis->get(key), st.counters);
+      auto measured = handle(st.probe, t, "get");
+      auto found = observed(st, [&](cache::redis_cache& r) { return r.get(key); });
+      return to_lookup(std::move(found), st.figures->cache());
     },
-    [=](atom::put, const std::string& key, int64_t revision,
+    [=](atom::put, const trace& t, const std::string& key, int64_t revision,
         const std::string& value, int64_t ttl) {
       auto& st = self->state;
-      ++st.counters.handled;
-      ++st.counters.puts;
-      return st.redis->put_if_newer(key, revision, value,
-                                    std::chrono::seconds{ttl});
+      auto measured = handle(st.probe, t, "put");
+      st.figures->cache().puts.fetch_add(1, std::memory_order_relaxed);
+      return observed(st, [&](cache::redis_cache& r) {
+        return r.put_if_newer(key, revision, value, std::chrono::seconds{ttl});
+      });
     },
-    [=](atom::invalidate, const std::string& key) {
-      ++self->state.counters.handled;
-      return self->state.redis->invalidate(key);
+    [=](atom::invalidate, const trace& t, const std::string& key) {
+      auto& st = self->state;
+      auto measured = handle(st.probe, t, "invalidate");
+      return observed(st,
+                      [&](cache::redis_cache& r) { return r.invalidate(key); });
     },
-    [=](atom::invalidate, const std::vector<std::string>& keys) {
-      ++self->state.counters.handled;
-      return self->state.redis->invalidate(keys);
+    [=](atom::invalidate, const trace& t,
+        const std::vector<std::string>& keys) {
+      auto& st = self->state;
+      auto measured = handle(st.probe, t, "invalidate");
+      return observed(st,
+                      [&](cache::redis_cache& r) { return r.invalidate(keys); });
     },
     [=](atom::ping) {
-      auto& redis = *self->state.redis;
-      auto up = redis.ping();
-      return dependency_state{up, "redis", up ? "" : redis.client().last_error()};
+      auto& st = self->state;
+      auto up = observed(st, [](cache::redis_cache& r) { return r.ping(); });
+      return dependency_state{up, "redis",
+                              up ? "" : st.redis->client().last_error()};
     },
     [=](atom::status) {
       auto& st = self->state;
-      auto s = cache_status(self, st.counters, "redis");
+      auto s = make_status(self, *st.probe);
       caf::put(s, "connected", st.redis->client().connected());
-      caf::put(s, "errors", st.redis->client().errors());
       return s;
     },
   };
 }
 
-cache_actor make_cache(caf::actor_system& sys, const cache_options& options) {
-  if (options.redis_url.empty())
-    return sys.spawn(lru_cache_actor, options.max_bytes);
+pool_ptr<cache_actor> make_cache(caf::actor_system& sys,
+                                 std::shared_ptr<telemetry::registry> figures,
+                                 const cache_options& options) {
+  using telemetry::actor_kind;
+  if (options.redis_url.empty()) {
+    figures->cache().kind = "in-process";
+    return make_pool<cache_actor>(
+      *figures, "cache", actor_kind::event_based, 1, [&](probe_ptr probe) {
+        return sys.spawn(lru_cache_actor, probe, figures, options.max_bytes);
+      });
+  }
+  figures->cache().kind = "redis";
   auto redis = cache::parse_redis_url(options.redis_url);
   redis.connect_timeout = options.redis_timeout;
   redis.command_timeout = options.redis_timeout;
@@ -139,9 +164,11 @@ cache_actor make_cache(caf::actor_system& sys, const cache_options& options) {
   constexpr std::size_t max_pending_invalidations = 100000;
   auto pending
     = std::make_shared<cache::pending_invalidations>(max_pending_invalidations);
-  return make_round_robin_pool<cache_actor>(
-    sys, options.redis_connections, [&] {
-      return sys.spawn<caf::detached>(redis_cache_worker, redis, pending);
+  return make_pool<cache_actor>(
+    *figures, "redis", actor_kind::detached, options.redis_connections,
+    [&](probe_ptr probe) {
+      return sys.spawn<caf::detached>(redis_cache_worker, probe, figures,
+                                      redis, pending);
     });
 }
 

@@ -12,6 +12,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/probed.hpp"
 #include "actors/status.hpp"
 #include "cache/lru_cache.hpp"
 #include "cache/redis_cache.hpp"
@@ -25,39 +26,38 @@ struct cache_options {
   std::size_t max_bytes = 256 * 1024 * 1024;  // in-process only
 };
 
-/// Counters kept by both cache implementations.
-struct cache_counters : actor_counters {
-  uint64_t hits = 0;
-  uint64_t misses = 0;
-  uint64_t puts = 0;
-};
-
 struct lru_cache_state {
   lru_cache_state() = default;  // see caf-0.17-guide B3
   std::unique_ptr<cache::lru_cache> lru;
-  cache_counters counters;
+  probe_ptr probe;
+  std::shared_ptr<telemetry::registry> figures;
   static inline const char* name = "memoryd.cache";
 };
 
 cache_actor::behavior_type
 lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
+                probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
                 std::size_t max_bytes);
 
 struct redis_cache_state {
   redis_cache_state() = default;
   std::unique_ptr<cache::redis_cache> redis;
-  cache_counters counters;
+  probe_ptr probe;
+  std::shared_ptr<telemetry::registry> figures;
   static inline const char* name = "memoryd.cache.redis";
 };
 
 cache_actor::behavior_type
 redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
+                   probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
                    cache::redis_options options,
                    std::shared_ptr<cache::pending_invalidations> pending);
 
-/// The cache the options ask for. Throws std::invalid_argument for a bad
-/// REDIS_URL.
-cache_actor make_cache(caf::actor_system& sys, const cache_options& options);
+/// The cache the options ask for, its actors registered in `figures`.
+/// Throws std::invalid_argument for a bad REDIS_URL.
+pool_ptr<cache_actor> make_cache(caf::actor_system& sys,
+                                 std::shared_ptr<telemetry::registry> figures,
+                                 const cache_options& options);
 
 /// Cache keys: memoryd:v2:<kind>:<id> (v2: the values carry their owner,
 /// see owned_body.hpp; v1 values did not).

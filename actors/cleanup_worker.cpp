@@ -211,12 +211,13 @@ cleanup_report run_cleanup(cleanup_worker_state& st, const cleanup_job& job) {
 /// `work()` as a handler's result: every failure becomes errc::storage (and
 /// a fresh connection next time), so that no exception escapes.
 template <class Work>
-auto guarded(self_ptr self, Work work) -> caf::result<decltype(work())> {
-  ++self->state.counters.handled;
+auto guarded(self_ptr self, const char* what, Work work)
+  -> caf::result<decltype(work())> {
+  auto measured = handle(self->state.probe, {}, what);
   try {
     return work();
   } catch (const std::exception& e) {
-    ++self->state.counters.failed;
+    self->state.probe->failed();
     self->state.sql.reset();
     auto what = shortened(e.what());
     spdlog::error("cleanup: {}", what);
@@ -230,10 +231,11 @@ cleanup_worker_state::cleanup_worker_state() = default;
 cleanup_worker_state::~cleanup_worker_state() = default;
 
 cleanup_worker_actor::behavior_type
-cleanup_worker(self_ptr self, cleanup_worker_config config,
+cleanup_worker(self_ptr self, probe_ptr probe, cleanup_worker_config config,
                cleanup_listener_actor listener,
                std::shared_ptr<const std::atomic<bool>> stopping) {
   auto& st = self->state;
+  st.probe = std::move(probe);
   st.config = std::move(config);
   if (st.config.runner.empty())
     st.config.runner = this_runner();
@@ -243,7 +245,7 @@ cleanup_worker(self_ptr self, cleanup_worker_config config,
   st.stopping = std::move(stopping);
   return {
     [=](atom::last_run) {
-      return guarded(self, [&] {
+      return guarded(self, "last_run", [&] {
         auto& sql = connection(self->state);
         std::optional<std::string> last;
         storage::with_retry(sql, {}, [&] {
@@ -253,9 +255,10 @@ cleanup_worker(self_ptr self, cleanup_worker_config config,
       });
     },
     [=](atom::cleanup, const cleanup_job& job) {
-      return guarded(self, [&] { return run_cleanup(self->state, job); });
+      return guarded(self, "cleanup",
+                     [&] { return run_cleanup(self->state, job); });
     },
-    [=](atom::status) { return make_status(self, self->state.counters); },
+    [=](atom::status) { return make_status(self, *self->state.probe); },
   };
 }
 

@@ -14,6 +14,7 @@
 
 #include "actors/cleanup_schedule.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/probed.hpp"
 #include "actors/status.hpp"
 #include "storage/database.hpp"
 
@@ -48,13 +49,13 @@ struct cleanup_worker_state {
   cleanup_listener_actor listener;
   /// Set when the daemon stops: a run ends after its current batch.
   std::shared_ptr<const std::atomic<bool>> stopping;
-  actor_counters counters;
+  probe_ptr probe;
   static inline const char* name = "memoryd.cleanup";
 };
 
 cleanup_worker_actor::behavior_type
 cleanup_worker(cleanup_worker_actor::stateful_pointer<cleanup_worker_state> self,
-               cleanup_worker_config config, cleanup_listener_actor listener,
+               probe_ptr probe, cleanup_worker_config config, cleanup_listener_actor listener,
                std::shared_ptr<const std::atomic<bool>> stopping);
 
 } // namespace memoryd

@@ -1,5 +1,7 @@
 #include "actors/daemon.hpp"
 
+#include <string>
+
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -12,28 +14,52 @@
 #include "actors/scheduler_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/site_actor.hpp"
+#include "actors/stats_actor.hpp"
 #include "actors/storage_actor.hpp"
 
 namespace memoryd {
 
+namespace {
+
+/// Spawns `fn(self, probe, xs...)` as an event-based actor named
+/// "<type>-<index>".
+template <class Fn, class... Ts>
+auto spawn_probed(caf::actor_system& sys, telemetry::registry& figures,
+                  const std::string& type, std::size_t index, Fn fn,
+                  Ts&&... xs) {
+  auto probe = figures.add_actor(type + "-" + std::to_string(index), type,
+                                 telemetry::actor_kind::event_based);
+  auto handle = sys.spawn(fn, probe, std::forward<Ts>(xs)...);
+  return probed<decltype(handle)>{std::move(handle), std::move(probe)};
+}
+
+} // namespace
+
 actor_topology::actor_topology(caf::actor_system& sys,
                                const config::settings& settings,
-                               std::size_t shards) {
-  store_ = make_storage_pool(sys, storage::parse_database_url(settings.database_url),
-                             settings.database_pool_size);
-  cache_ = make_cache(sys, {settings.redis_url, settings.redis_max_connections,
-                            settings.redis_timeout, settings.cache_max_bytes});
+                               std::size_t shards,
+                               std::shared_ptr<telemetry::registry> figures) {
+  auto& reg = *figures;
+  store_ = make_storage_pool(
+    sys, figures, storage::parse_database_url(settings.database_url),
+    settings.database_pool_size);
+  cache_ = make_cache(sys, figures,
+                      {settings.redis_url, settings.redis_max_connections,
+                       settings.redis_timeout, settings.cache_max_bytes});
+  const domain_wiring domain{store_, cache_};
   std::chrono::seconds session_ttl = settings.session_ttl;
   for (std::size_t i = 0; i < shards; ++i) {
-    sessions_.push_back(sys.spawn(session_manager, store_, cache_, session_ttl));
-    preferences_.push_back(
-      sys.spawn(preference_manager, store_, cache_, session_ttl));
-    sites_.push_back(
-      sys.spawn(site_manager, store_, cache_, settings.site_cache_ttl));
+    sessions_.push_back(
+      spawn_probed(sys, reg, "session", i, session_manager, domain, session_ttl));
+    preferences_.push_back(spawn_probed(sys, reg, "preference", i,
+                                        preference_manager, domain,
+                                        session_ttl));
+    sites_.push_back(spawn_probed(sys, reg, "site", i, site_manager, domain,
+                                  settings.site_cache_ttl));
   }
   // Two: a document in flight can take hundreds of MB (MAX_IMPORT_BYTES).
   backup_ = make_backup_pool(
-    sys, store_,
+    sys, reg, store_,
     {{settings.max_import_bytes, settings.max_json_depth},
      settings.request_timeout},
     2);
@@ -46,38 +72,42 @@ actor_topology::actor_topology(caf::actor_system& sys,
   cleanup.batch_size = settings.cleanup_batch_size;
   cleanup.batch_pause = settings.cleanup_batch_pause;
   cleanup.key_ttl = settings.idempotency_key_ttl;
-  scheduler_ = sys.spawn(scheduler, schedule, cleanup, cache_);
+  scheduler_ = spawn_probed(sys, reg, "scheduler", 0, scheduler, figures,
+                            schedule, cleanup, cache_);
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
   front_wiring wiring{sessions_, preferences_, sites_, backup_, store_, cache_,
                       {settings.request_timeout * 9 / 10, settings.max_json_depth},
-                      scheduler_};
+                      scheduler_, figures};
   for (std::size_t i = 0; i < shards; ++i)
-    fronts_.push_back(sys.spawn(front, wiring));
+    fronts_.push_back(spawn_probed(sys, reg, "front", i, front, wiring));
+  stats_ = sys.spawn(stats_sampler, figures);
 }
 
 void actor_topology::dispatch(uint64_t connection_id, api_request request,
                               responder_ptr responder) const {
-  caf::anon_send(fronts_[connection_id % fronts_.size()], atom::http::value,
-                 std::move(request), std::move(responder));
+  const auto cause = trace_of(request.request_id);
+  traced_send(fronts_[connection_id % fronts_.size()], cause, atom::http::value,
+              std::move(request), std::move(responder));
 }
 
 void actor_topology::stop() {
   auto quit = [](const auto& handle) {
     caf::anon_send_exit(handle, caf::exit_reason::user_shutdown);
   };
-  for (const auto& f : fronts_)
-    quit(f);
-  quit(scheduler_);  // a cleanup under way stops after its current batch
-  for (const auto& s : sessions_)
-    quit(s);
-  for (const auto& p : preferences_)
-    quit(p);
-  for (const auto& s : sites_)
-    quit(s);
-  quit(backup_);
-  quit(cache_);
-  quit(store_);
+  auto quit_all = [&](const auto& actors) {
+    for (const auto& a : actors)
+      quit(a.handle);
+  };
+  quit_all(fronts_);
+  quit(scheduler_.handle);  // a cleanup under way stops after its current batch
+  quit(stats_);
+  quit_all(sessions_);
+  quit_all(preferences_);
+  quit_all(sites_);
+  quit_all(backup_->workers());
+  quit_all(cache_->workers());
+  quit_all(store_->workers());
 }
 
 } // namespace memoryd

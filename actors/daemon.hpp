@@ -5,22 +5,27 @@
 // which actor talks to which.
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <caf/fwd.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/probed.hpp"
 #include "config/config.hpp"
+#include "telemetry/registry.hpp"
 
 namespace memoryd {
 
 class actor_topology {
 public:
-  /// Spawns every actor. `shards` front, session and preference actors run
-  /// side by side (about one per scheduler thread). Throws
-  /// std::invalid_argument for a bad DATABASE_URL or REDIS_URL.
+  /// Spawns every actor, each registered in `figures`. `shards` front,
+  /// session and preference actors run side by side (about one per
+  /// scheduler thread). Throws std::invalid_argument for a bad DATABASE_URL
+  /// or REDIS_URL.
   actor_topology(caf::actor_system& sys, const config::settings& settings,
-                 std::size_t shards);
+                 std::size_t shards,
+                 std::shared_ptr<telemetry::registry> figures);
 
   /// Hands one request to the front actor of its connection. Never blocks:
   /// a mailbox push. Callable from any thread.
@@ -31,17 +36,18 @@ public:
   void stop();
 
   /// An actor whose answer shows the scheduler is alive (for the watchdog).
-  status_client_actor probe() const { return sessions_.front(); }
+  status_client_actor probe() const { return sessions_.front().handle; }
 
 private:
-  storage_actor store_;
-  cache_actor cache_;
-  std::vector<session_actor> sessions_;
-  std::vector<preference_actor> preferences_;
-  std::vector<site_actor> sites_;
-  backup_actor backup_;
-  std::vector<front_actor> fronts_;
-  scheduler_actor scheduler_;
+  pool_ptr<storage_actor> store_;
+  pool_ptr<cache_actor> cache_;
+  std::vector<probed<session_actor>> sessions_;
+  std::vector<probed<preference_actor>> preferences_;
+  std::vector<probed<site_actor>> sites_;
+  pool_ptr<backup_actor> backup_;
+  std::vector<probed<front_actor>> fronts_;
+  probed<scheduler_actor> scheduler_;
+  stats_actor stats_;
 };
 
 } // namespace memoryd

@@ -42,10 +42,13 @@ void serve_readyz(front_pointer self, exchange_ptr ex) {
   auto no_answer = [](const char* kind) {
     return dependency_state{false, kind, "no answer within the probe's deadline"};
   };
-  self->request(self->state.wiring.store, timeout, atom::ping::value)
+  // Pings are not traced: they measure the dependency, not the workers.
+  const auto& w = self->state.wiring;
+  self->request(w.store->pick().handle, timeout, atom::ping::value)
     .then(
       [=](dependency_state& db) {
-        self->request(self->state.wiring.cache, timeout, atom::ping::value)
+        const auto& w = self->state.wiring;
+        self->request(w.cache->pick().handle, timeout, atom::ping::value)
           .then([=](dependency_state& cache) { ex->respond(readiness(db, cache)); },
                 [=](caf::error&) {
                   ex->respond(readiness(db, no_answer("cache")));
@@ -71,11 +74,13 @@ void exchange::fail(const caf::error& err) const {
   respond(error_response(err, request.request_id));
 }
 
-front_actor::behavior_type front(front_pointer self, front_wiring wiring) {
+front_actor::behavior_type front(front_pointer self, probe_ptr probe,
+                                 front_wiring wiring) {
+  self->state.probe = std::move(probe);
   self->state.wiring = std::move(wiring);
   return {
-    [=](atom::http, api_request& req, responder_ptr& rsp) {
-      ++self->state.counters.handled;
+    [=](atom::http, const trace& t, api_request& req, responder_ptr& rsp) {
+      auto measured = handle(self->state.probe, t, "http");
       auto ex = std::make_shared<exchange>(
         exchange{std::move(req), std::move(rsp), std::chrono::steady_clock::now()});
       try {
@@ -99,6 +104,8 @@ front_actor::behavior_type front(front_pointer self, front_wiring wiring) {
             serve_backup_route(self, ex);
             return;
           case route::admin_cleanup:
+          case route::admin_stats:
+          case route::metrics:
             serve_admin_route(self, ex);
             return;
           default:
@@ -106,11 +113,11 @@ front_actor::behavior_type front(front_pointer self, front_wiring wiring) {
             return;
         }
       } catch (const request_error& e) {
-        ++self->state.counters.failed;
+        self->state.probe->failed();
         ex->respond(
           make_error_response(e.type, e.what(), ex->request.request_id));
       } catch (const std::exception& e) {
-        ++self->state.counters.failed;
+        self->state.probe->failed();
         spdlog::error("front: request {} failed: {}", ex->request.request_id,
                       e.what());
         ex->respond(make_error_response(error_type::internal,
@@ -118,7 +125,7 @@ front_actor::behavior_type front(front_pointer self, front_wiring wiring) {
                                         ex->request.request_id));
       }
     },
-    [=](atom::status) { return make_status(self, self->state.counters); },
+    [=](atom::status) { return make_status(self, *self->state.probe); },
   };
 }
 

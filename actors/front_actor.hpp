@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "actors/probed.hpp"
 #include "actors/status.hpp"
 
 namespace memoryd {
@@ -22,27 +23,30 @@ struct front_options {
 
 /// The actors a front actor talks to.
 struct front_wiring {
-  std::vector<session_actor> sessions;        // sharded by session id
-  std::vector<preference_actor> preferences;  // sharded by session id
-  std::vector<site_actor> sites;              // sharded by site id
-  backup_actor backup;                        // export and import
-  storage_actor store;                        // for /readyz
-  cache_actor cache;                          // for /readyz
+  std::vector<probed<session_actor>> sessions;  // sharded by session id
+  std::vector<probed<preference_actor>> preferences;  // by session id
+  std::vector<probed<site_actor>> sites;        // sharded by site id
+  pool_ptr<backup_actor> backup;                // export and import
+  pool_ptr<storage_actor> store;                // for /readyz
+  pool_ptr<cache_actor> cache;                  // for /readyz
   front_options options;
-  scheduler_actor scheduler;                  // for /admin/cleanup
+  probed<scheduler_actor> scheduler;            // for /admin/cleanup
+  std::shared_ptr<const telemetry::registry> figures;  // /admin/stats,
+                                                       // /metrics
 };
 
 struct front_state {
   front_state() = default;  // see caf-0.17-guide B3
   front_wiring wiring;
   std::size_t next_shard = 0;  // for requests that carry no id
-  actor_counters counters;
+  probe_ptr probe;
   static inline const char* name = "memoryd.front";
 };
 
 using front_pointer = front_actor::stateful_pointer<front_state>;
 
-front_actor::behavior_type front(front_pointer self, front_wiring wiring);
+front_actor::behavior_type front(front_pointer self, probe_ptr probe,
+                                 front_wiring wiring);
 
 /// One request in flight: answered exactly once through `respond`, which
 /// also writes the access log line.

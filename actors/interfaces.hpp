@@ -19,6 +19,7 @@
 
 #include "actors/api.hpp"
 #include "actors/record_inspection.hpp"
+#include "telemetry/seqlock_cell.hpp"
 
 // -- atoms (at most 10 characters each) ---------------------------------------
 
@@ -52,12 +53,23 @@ using cleanup = caf::atom_constant<caf::atom("cleanup")>;
 using cleaned = caf::atom_constant<caf::atom("cleaned")>;
 using last_run = caf::atom_constant<caf::atom("last_run")>;
 using wake = caf::atom_constant<caf::atom("wake")>;
+using sample = caf::atom_constant<caf::atom("sample")>;
 
 } // namespace memoryd::atom
 
 // -- payloads -----------------------------------------------------------------
 
 namespace memoryd {
+
+/// What every request between our actors carries besides its payload:
+/// the HTTP request it serves and when it was sent. The receiver's probe
+/// turns them into its mailbox wait and shows the id while it works on it
+/// (telemetry/actor_probe.hpp). Inline and trivially copyable: a hop
+/// allocates nothing for it.
+struct trace {
+  telemetry::short_text request_id;
+  int64_t sent_ns = 0;  // telemetry::now_ns() when it was sent
+};
 
 /// A response body rendered by a domain actor, with what the HTTP layer
 /// needs around it (ETag, X-Cache).
@@ -180,9 +192,14 @@ typename Inspector::result_type inspect(Inspector& f, site_write& x) {
 
 // Local-only payloads: they never leave the process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(memoryd::api_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(memoryd::trace)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(memoryd::responder_ptr)
 
 // -- actor interfaces ---------------------------------------------------------
+
+// Every request of the domain carries a `trace` right after its atom, and is
+// sent with traced_request() (actors/probed.hpp), which counts it into the
+// receiver's mailbox; the receiver measures it with a telemetry::handling.
 
 namespace memoryd {
 
@@ -195,7 +212,7 @@ using status_client_actor
 /// into HTTP responses. One of a fixed set, pinned per connection.
 using front_actor = caf::typed_actor<
   // Serves one routed request and answers it through the responder.
-  caf::reacts_to<atom::http, api_request, responder_ptr>>::
+  caf::reacts_to<atom::http, trace, api_request, responder_ptr>>::
   extend_with<status_client_actor>;
 
 /// Sessions: cache first, storage on a miss, cache refreshed after commits.
@@ -204,20 +221,20 @@ using front_actor = caf::typed_actor<
 /// Every write carries a write_key (see storage::write_key).
 using session_actor = caf::typed_actor<
   // Creates a session from a validated draft (id and timestamps are set here).
-  caf::replies_to<atom::create, storage::session_record, storage::write_key>::
+  caf::replies_to<atom::create, trace, storage::session_record, storage::write_key>::
     with<rendered>,
   // Reads a session (tenant, id; cache_hit tells where it came from).
-  caf::replies_to<atom::get, std::string, std::string>::with<rendered>,
+  caf::replies_to<atom::get, trace, std::string, std::string>::with<rendered>,
   // Applies a PUT (optionally conditional on a revision).
-  caf::replies_to<atom::update, storage::session_update, storage::write_key>::
+  caf::replies_to<atom::update, trace, storage::session_update, storage::write_key>::
     with<rendered>,
   // Deletes a session and everything it owns (errc::not_found when it did
   // not exist) and drops their cache entries; answers (with an empty body)
   // once done.
-  caf::replies_to<atom::erase, std::string, storage::write_key>::
+  caf::replies_to<atom::erase, trace, std::string, storage::write_key>::
     with<rendered>,
   // One page of sessions as the rendered list body.
-  caf::replies_to<atom::list, storage::session_page_query>::with<std::string>>::
+  caf::replies_to<atom::list, trace, storage::session_page_query>::with<std::string>>::
   extend_with<status_client_actor>;
 
 /// Preferences: merge-patches a session's preferences with type checks,
@@ -226,7 +243,7 @@ using preference_actor = caf::typed_actor<
   // Applies a JSON merge patch (session id, patch text, If-Match revision
   // or -1); answers the rendered {"session_id", "preferences"} with the new
   // revision.
-  caf::replies_to<atom::merge, std::string, std::string, int64_t,
+  caf::replies_to<atom::merge, trace, std::string, std::string, int64_t,
                   storage::write_key>::with<rendered>>::
   extend_with<status_client_actor>;
 
@@ -236,25 +253,25 @@ using preference_actor = caf::typed_actor<
 /// after the commit). The site's view is cached and written through.
 using site_actor = caf::typed_actor<
   // Creates a site (draft record, version 1); answers the rendered view.
-  caf::replies_to<atom::site_new, storage::site_record, storage::new_version,
+  caf::replies_to<atom::site_new, trace, storage::site_record, storage::new_version,
                   storage::write_key>::with<rendered>,
   // Reads a site's view (tenant, site id; cache first).
-  caf::replies_to<atom::site_view, std::string, std::string>::with<rendered>,
+  caf::replies_to<atom::site_view, trace, std::string, std::string>::with<rendered>,
   // One page of a session's sites as the rendered list body.
-  caf::replies_to<atom::site_list, site_page_query>::with<std::string>,
+  caf::replies_to<atom::site_list, trace, site_page_query>::with<std::string>,
   // Adds a version (site id, version); answers its rendered metadata.
-  caf::replies_to<atom::ver_add, std::string, storage::new_version,
+  caf::replies_to<atom::ver_add, trace, std::string, storage::new_version,
                   storage::write_key>::with<rendered>,
   // One page of version metadata as the rendered list body.
-  caf::replies_to<atom::ver_list, version_page_query>::with<std::string>,
+  caf::replies_to<atom::ver_list, trace, version_page_query>::with<std::string>,
   // One version with its code (tenant, site id, number).
-  caf::replies_to<atom::ver_get, std::string, std::string, int64_t>::
+  caf::replies_to<atom::ver_get, trace, std::string, std::string, int64_t>::
     with<rendered>,
   // Records an audit (its score becomes the version's audit_score).
-  caf::replies_to<atom::audit_add, storage::audit_record, storage::write_key>::
+  caf::replies_to<atom::audit_add, trace, storage::audit_record, storage::write_key>::
     with<rendered>,
   // Records a deployment.
-  caf::replies_to<atom::deploy_add, storage::deployment_record,
+  caf::replies_to<atom::deploy_add, trace, storage::deployment_record,
                   storage::write_key>::with<rendered>>::
   extend_with<status_client_actor>;
 
@@ -262,15 +279,15 @@ using site_actor = caf::typed_actor<
 /// trouble is a miss or a skipped write.
 using cache_actor = caf::typed_actor<
   // Looks a key up.
-  caf::replies_to<atom::get, std::string>::with<cache_lookup>,
+  caf::replies_to<atom::get, trace, std::string>::with<cache_lookup>,
   // Stores (key, revision, value, ttl seconds) unless a newer revision is
   // there; answers whether it stored.
-  caf::replies_to<atom::put, std::string, int64_t, std::string, int64_t>::
+  caf::replies_to<atom::put, trace, std::string, int64_t, std::string, int64_t>::
     with<bool>,
   // Replaces a key by a tombstone that outranks late fills.
-  caf::replies_to<atom::invalidate, std::string>::with<bool>,
+  caf::replies_to<atom::invalidate, trace, std::string>::with<bool>,
   // The same for many keys at once (in one Redis round trip).
-  caf::replies_to<atom::invalidate, std::vector<std::string>>::with<bool>,
+  caf::replies_to<atom::invalidate, trace, std::vector<std::string>>::with<bool>,
   // Reachability for /readyz.
   caf::replies_to<atom::ping>::with<dependency_state>>::
   extend_with<status_client_actor>;
@@ -283,59 +300,59 @@ using cache_actor = caf::typed_actor<
 /// request answers that again (replayed) and writes nothing.
 using storage_actor = caf::typed_actor<
   // Inserts a new session with its preferences row.
-  caf::replies_to<atom::create, storage::session_record, storage::write_key>::
+  caf::replies_to<atom::create, trace, storage::session_record, storage::write_key>::
     with<committed<storage::session_record>>,
   // Reads one session (tenant, id).
-  caf::replies_to<atom::get, std::string, std::string>::
+  caf::replies_to<atom::get, trace, std::string, std::string>::
     with<storage::session_record>,
   // Applies an update, bumping the revision.
-  caf::replies_to<atom::update, storage::session_update, storage::write_key>::
+  caf::replies_to<atom::update, trace, storage::session_update, storage::write_key>::
     with<committed<storage::session_record>>,
   // Deletes a session (cascading) and answers the ids of the sites that went
   // with it; errc::not_found when it did not exist.
-  caf::replies_to<atom::erase, std::string, storage::write_key>::
+  caf::replies_to<atom::erase, trace, std::string, storage::write_key>::
     with<committed<std::vector<std::string>>>,
   // One page of sessions.
-  caf::replies_to<atom::list, storage::session_page_query>::
+  caf::replies_to<atom::list, trace, storage::session_page_query>::
     with<storage::session_page>,
   // Replaces preferences (session id, JSON, expected revision).
-  caf::replies_to<atom::prefs_put, std::string, std::string, int64_t,
+  caf::replies_to<atom::prefs_put, trace, std::string, std::string, int64_t,
                   storage::write_key>::
     with<committed<storage::session_record>>,
   // Creates a site with its version 1; answers its view.
-  caf::replies_to<atom::site_new, storage::site_record, storage::new_version,
+  caf::replies_to<atom::site_new, trace, storage::site_record, storage::new_version,
                   storage::write_key>::with<committed<site_write>>,
   // Reads a site's view (tenant, site id).
-  caf::replies_to<atom::site_view, std::string, std::string>::
+  caf::replies_to<atom::site_view, trace, std::string, std::string>::
     with<storage::site_view>,
   // One page of a session's sites.
-  caf::replies_to<atom::site_list, site_page_query>::with<storage::site_page>,
+  caf::replies_to<atom::site_list, trace, site_page_query>::with<storage::site_page>,
   // Appends versions in one transaction; their metadata and the new
   // revision.
-  caf::replies_to<atom::ver_add, std::string, std::vector<storage::new_version>,
+  caf::replies_to<atom::ver_add, trace, std::string, std::vector<storage::new_version>,
                   storage::write_key>::with<committed<site_write>>,
   // One page of version metadata.
-  caf::replies_to<atom::ver_list, version_page_query>::
+  caf::replies_to<atom::ver_list, trace, version_page_query>::
     with<storage::version_page>,
   // One version with code (tenant, site id, number).
-  caf::replies_to<atom::ver_get, std::string, std::string, int64_t>::
+  caf::replies_to<atom::ver_get, trace, std::string, std::string, int64_t>::
     with<storage::version_record>,
   // Records an audit; the audit and the new revision.
-  caf::replies_to<atom::audit_add, storage::audit_record, storage::write_key>::
+  caf::replies_to<atom::audit_add, trace, storage::audit_record, storage::write_key>::
     with<committed<site_write>>,
   // Records a deployment; the deployment and the new revision.
-  caf::replies_to<atom::deploy_add, storage::deployment_record,
+  caf::replies_to<atom::deploy_add, trace, storage::deployment_record,
                   storage::write_key>::with<committed<site_write>>,
   // Runs a trivial query for /readyz.
   caf::replies_to<atom::ping>::with<dependency_state>,
   // Reads a whole session (tenant, id, include_sites) in one snapshot.
-  caf::replies_to<atom::arch_read, std::string, std::string, bool>::
+  caf::replies_to<atom::arch_read, trace, std::string, std::string, bool>::
     with<storage::session_archive>,
   // Writes a whole session with all it holds in one transaction, in the
   // write key's tenant, which is rolled back instead of committed once the
   // deadline has passed (the requester has given up and answered the
   // client).
-  caf::replies_to<atom::arch_write, storage::session_archive, caf::timestamp,
+  caf::replies_to<atom::arch_write, trace, storage::session_archive, caf::timestamp,
                   storage::write_key>::with<committed<import_summary>>>::
   extend_with<status_client_actor>;
 
@@ -346,14 +363,20 @@ using storage_actor = caf::typed_actor<
 using backup_actor = caf::typed_actor<
   // Exports (tenant, session id, include_sites, compress); answers the
   // 200 body.
-  caf::replies_to<atom::export_, std::string, std::string, bool, bool>::
+  caf::replies_to<atom::export_, trace, std::string, std::string, bool, bool>::
     with<std::string>,
   // Imports the backup in a raw POST /api/sessions/import body into the
   // write key's tenant, committing before the deadline; answers the new
   // session's id and the 201 body.
-  caf::replies_to<atom::import_, std::string, caf::timestamp,
+  caf::replies_to<atom::import_, trace, std::string, caf::timestamp,
                   storage::write_key>::with<rendered>>::
   extend_with<status_client_actor>;
+
+/// Takes the telemetry registry's sample once a second, for the rates and
+/// recent quantiles of /admin/stats.
+using stats_actor = caf::typed_actor<
+  // Its timer: samples, re-arms.
+  caf::reacts_to<atom::sample>>;
 
 } // namespace memoryd
 
@@ -432,7 +455,7 @@ using cleanup_worker_actor = caf::typed_actor<
 using scheduler_actor = caf::typed_actor<
   // Runs a cleanup now (true: a dry run, which counts and deletes
   // nothing); errc::conflict while one runs in this process.
-  caf::replies_to<atom::cleanup, bool>::with<cleanup_report>,
+  caf::replies_to<atom::cleanup, trace, bool>::with<cleanup_report>,
   // Its timer: runs the daily cleanup when its time has come, re-arms.
   caf::reacts_to<atom::wake>>::extend_with<cleanup_listener_actor>::
   extend_with<status_client_actor>;

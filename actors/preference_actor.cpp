@@ -9,6 +9,7 @@
 #include "actors/json_body.hpp"
 #include "actors/merge_patch.hpp"
 #include "actors/owned_body.hpp"
+#include "actors/probed.hpp"
 #include "actors/session_codec.hpp"
 
 namespace memoryd {
@@ -34,7 +35,7 @@ void finish(self_ptr self, const std::string& id, Answer answer) {
 }
 
 void fail(self_ptr self, const std::string& id, caf::error err) {
-  ++self->state.counters.failed;
+  self->state.probe->failed();
   finish(self, id, std::move(err));
 }
 
@@ -57,9 +58,10 @@ void write_merged(self_ptr self, const storage::session_record& s,
   auto merged = parse_trusted_json(s.preferences_json);
   apply_merge_patch(merged, *head.patch);
   const bool conditional = head.expected_revision >= 0;
-  self
-    ->request(self->state.store, caf::infinite, atom::prefs_put::value, id,
-              to_json_text(merged), s.revision, head.key)
+  const auto t = head.cause;
+  traced_request(self, self->state.store, caf::infinite, t,
+                 atom::prefs_put::value, id, to_json_text(merged), s.revision,
+                 head.key)
     .then(
       [=](committed<storage::session_record>& c) {
         const auto& stored = c.value;
@@ -68,11 +70,11 @@ void write_merged(self_ptr self, const storage::session_record& s,
         if (c.replayed)
           return finish(self, id, out);
         // The session's cached body has changed too: refresh it first.
-        self
-          ->request(self->state.cache, caf::infinite, atom::put::value,
-                    session_cache_key(id), stored.revision,
-                    seal_body(stored.tenant, render_session(stored)),
-                    static_cast<int64_t>(self->state.ttl.count()))
+        traced_request(self, self->state.cache, caf::infinite, t,
+                       atom::put::value, session_cache_key(id),
+                       stored.revision,
+                       seal_body(stored.tenant, render_session(stored)),
+                       static_cast<int64_t>(self->state.ttl.count()))
           .then([=](bool) { finish(self, id, out); },
                 [=](caf::error&) { finish(self, id, out); });
       },
@@ -91,8 +93,9 @@ void write_merged(self_ptr self, const storage::session_record& s,
 }
 
 void attempt_merge(self_ptr self, const std::string& id, int attempts_left) {
-  const auto& tenant = self->state.queues.at(id).front().key.tenant;
-  self->request(self->state.store, caf::infinite, atom::get::value, tenant, id)
+  const auto& head = self->state.queues.at(id).front();
+  traced_request(self, self->state.store, caf::infinite, head.cause,
+                 atom::get::value, head.key.tenant, id)
     .then(
       [=](storage::session_record& s) { write_merged(self, s, attempts_left); },
       [=](caf::error& err) { fail(self, id, std::move(err)); });
@@ -101,28 +104,30 @@ void attempt_merge(self_ptr self, const std::string& id, int attempts_left) {
 } // namespace
 
 preference_actor::behavior_type
-preference_manager(self_ptr self, storage_actor store, cache_actor cache,
+preference_manager(self_ptr self, probe_ptr probe, domain_wiring wiring,
                    std::chrono::seconds ttl) {
-  self->state.store = std::move(store);
-  self->state.cache = std::move(cache);
+  self->state.probe = std::move(probe);
+  self->state.store = std::move(wiring.store);
+  self->state.cache = std::move(wiring.cache);
   self->state.ttl = ttl;
   return {
-    [=](atom::merge, const std::string& id, const std::string& patch_text,
-        int64_t expected_revision, storage::write_key& key) {
-      ++self->state.counters.handled;
+    [=](atom::merge, const trace& t, const std::string& id,
+        const std::string& patch_text, int64_t expected_revision,
+        storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "merge");
       auto promise = self->make_response_promise<rendered>();
       // The front actor validated the patch; it parses here without error.
       auto patch = std::make_shared<const boost::json::value>(
         parse_trusted_json(patch_text));
       auto& queue = self->state.queues[id];
       queue.push_back(
-        {promise, std::move(patch), expected_revision, std::move(key)});
+        {promise, std::move(patch), expected_revision, std::move(key), t});
       if (queue.size() == 1)
         attempt_merge(self, id, max_merge_attempts);
       return promise;
     },
     [=](atom::status) {
-      auto s = make_status(self, self->state.counters);
+      auto s = make_status(self, *self->state.probe);
       caf::put(s, "merge-retries", self->state.retries);
       caf::put(s, "sessions-queued",
                static_cast<uint64_t>(self->state.queues.size()));

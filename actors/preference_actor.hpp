@@ -17,6 +17,7 @@
 #include <boost/json/value.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/domain_wiring.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/status.hpp"
 
@@ -28,16 +29,17 @@ struct queued_merge {
   std::shared_ptr<const boost::json::value> patch;
   int64_t expected_revision = -1;  // If-Match; -1: any
   storage::write_key key;          // its tenant owns the session
+  trace cause;                     // the request it came with
 };
 
 struct preference_state {
   preference_state() = default;  // see caf-0.17-guide B3
   /// Per session id: the patch in progress first, then those waiting.
   std::unordered_map<std::string, std::deque<queued_merge>> queues;
-  storage_actor store;
-  cache_actor cache;
+  pool_ptr<storage_actor> store;
+  pool_ptr<cache_actor> cache;
   std::chrono::seconds ttl{86400};  // of the session's cache entry
-  actor_counters counters;
+  probe_ptr probe;
   uint64_t retries = 0;  // merges redone after a concurrent change
   static inline const char* name = "memoryd.preference";
 };
@@ -47,7 +49,7 @@ inline constexpr int max_merge_attempts = 16;
 
 preference_actor::behavior_type
 preference_manager(preference_actor::stateful_pointer<preference_state> self,
-                   storage_actor store, cache_actor cache,
+                   probe_ptr probe, domain_wiring wiring,
                    std::chrono::seconds ttl);
 
 } // namespace memoryd

@@ -14,12 +14,14 @@
 
 #include "actors/front_actor.hpp"
 #include "actors/json_body.hpp"
+#include "actors/probed.hpp"
 
 namespace memoryd {
 
 /// The shard responsible for `id`: one entity's requests stay in order.
 template <class Handle>
-const Handle& shard_for(const std::vector<Handle>& shards, const std::string& id) {
+const probed<Handle>& shard_for(const std::vector<probed<Handle>>& shards,
+                                const std::string& id) {
   return shards[std::hash<std::string>{}(id) % shards.size()];
 }
 
@@ -35,15 +37,15 @@ inline boost::json::value body_json(front_pointer self, const exchange_ptr& ex) 
 /// for a malformed key.
 storage::write_key write_key_for(const exchange& ex);
 
-/// Asks `dest` (with the request's deadline) and answers the HTTP request:
-/// a `Result` through `to_response`, an error with the envelope. A
-/// replayed write says so (Idempotent-Replayed: true).
-template <class Result, class Handle, class ToResponse, class... Ts>
-void ask(front_pointer self, const exchange_ptr& ex, const Handle& dest,
-         ToResponse to_response, Ts&&... xs) {
-  self
-    ->request(dest, self->state.wiring.options.request_timeout,
-              std::forward<Ts>(xs)...)
+/// Asks `dest` (a probed actor or a pool; with the request's deadline) and
+/// answers the HTTP request: a `Result` through `to_response`, an error
+/// with the envelope. A replayed write says so (Idempotent-Replayed: true).
+template <class Result, class Dest, class ToResponse, class Atom, class... Ts>
+void ask(front_pointer self, const exchange_ptr& ex, const Dest& dest,
+         ToResponse to_response, Atom atom, Ts&&... xs) {
+  traced_request(self, dest, self->state.wiring.options.request_timeout,
+                 trace_of(ex->request.request_id), atom,
+                 std::forward<Ts>(xs)...)
     .then(
       [=](Result& r) mutable {
         auto res = to_response(r);

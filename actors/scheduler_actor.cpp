@@ -78,15 +78,20 @@ void finish_if_done(self_ptr self, const run_ptr& run) {
   run->report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - run->began)
                               .count();
-  auto& c = st.counters;
-  ++c.runs;
+  auto& figures = st.figures->cleanup();
   if (run->error) {
-    ++c.failed;
-  } else if (run->report.skipped) {
-    ++c.skipped;
-  } else if (!run->report.dry_run) {
-    c.deleted_sessions += static_cast<uint64_t>(run->report.deleted_sessions);
-    c.deleted_sites += static_cast<uint64_t>(run->report.deleted_sites);
+    st.probe->failed();
+    ++figures.failed_runs;
+  } else if (!run->report.skipped && !run->report.dry_run) {
+    const auto& r = run->report;
+    ++figures.runs;
+    figures.deleted_sessions += static_cast<uint64_t>(r.deleted_sessions);
+    figures.deleted_sites += static_cast<uint64_t>(r.deleted_sites);
+    figures.deleted_keys += static_cast<uint64_t>(r.deleted_keys);
+    figures.last_duration_ms = r.duration_ms;
+    figures.last_run_unix_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                now(self).time_since_epoch())
+                                .count();
   }
   log_run(*run);
   if (run->answer.pending()) {
@@ -153,10 +158,16 @@ void catch_up_if_due(self_ptr self) {
 scheduler_state::scheduler_state() = default;
 scheduler_state::~scheduler_state() = default;
 
-scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
-                                         cleanup_worker_config worker,
-                                         cache_actor cache) {
+scheduler_actor::behavior_type
+scheduler(self_ptr self, probe_ptr probe,
+          std::shared_ptr<telemetry::registry> figures,
+          scheduler_config config, cleanup_worker_config worker,
+          pool_ptr<cache_actor> cache) {
   auto& st = self->state;
+  st.probe = std::move(probe);
+  auto worker_probe = figures->add_actor("cleanup", "cleanup",
+                                         telemetry::actor_kind::detached);
+  st.figures = std::move(figures);
   st.config = std::move(config);
   if (!st.config.clock)
     st.config.clock = [] { return std::chrono::system_clock::now(); };
@@ -164,7 +175,7 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
   st.cache = std::move(cache);
   st.stopping = std::make_shared<std::atomic<bool>>(false);
   st.worker = self->spawn<caf::detached + caf::linked>(
-    cleanup_worker, std::move(worker),
+    cleanup_worker, std::move(worker_probe), std::move(worker),
     caf::actor_cast<cleanup_listener_actor>(self), st.stopping);
   // A run under way ends after its current batch instead of holding up
   // the daemon's exit (the worker gets our exit only between messages).
@@ -180,11 +191,12 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
   arm(self);
   catch_up_if_due(self);
   return {
-    [=](atom::cleanup, bool dry_run) -> caf::result<cleanup_report> {
+    [=](atom::cleanup, const trace& t,
+        bool dry_run) -> caf::result<cleanup_report> {
       auto& st = self->state;
-      ++st.counters.handled;
+      auto measured = handle(st.probe, t, "cleanup");
       if (st.running) {
-        ++st.counters.failed;
+        st.probe->failed();
         return make_error(errc::conflict,
                           "a cleanup (" + st.running->trigger
                             + ") is already running in this process; ask "
@@ -196,6 +208,7 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
     },
     [=](atom::wake) {
       auto& st = self->state;
+      auto measured = handle(st.probe, {}, "wake");
       const auto t = now(self);
       if (t >= st.next_run)
         start_or_defer(self, "schedule", st.next_run);
@@ -207,6 +220,7 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
     [=](atom::cleaned, const storage::expired_batch& batch) {
       // Tracked by the run under way, so that it answers once all are gone;
       // dropped all the same when there is none.
+      auto measured = handle(self->state.probe, {}, "cleaned");
       auto run = self->state.running;
       auto settled = [=] {
         if (run) {
@@ -222,20 +236,16 @@ scheduler_actor::behavior_type scheduler(self_ptr self, scheduler_config config,
         keys.push_back(site_cache_key(id));
       if (run)
         ++run->invalidating;
-      self
-        ->request(self->state.cache, caf::infinite, atom::invalidate::value,
-                  std::move(keys))
+      traced_request(self, self->state.cache, caf::infinite,
+                     trace_of("cleanup"), atom::invalidate::value,
+                     std::move(keys))
         .then([=](bool) { settled(); }, [=](caf::error&) { settled(); });
     },
     [=](atom::status) {
       const auto& st = self->state;
-      auto s = make_status(self, st.counters);
+      auto s = make_status(self, *st.probe);
       caf::put(s, "next-run", storage::format_timestamp(st.next_run));
       caf::put(s, "running", st.running ? st.running->trigger : std::string{});
-      caf::put(s, "runs", st.counters.runs);
-      caf::put(s, "skipped", st.counters.skipped);
-      caf::put(s, "deleted-sessions", st.counters.deleted_sessions);
-      caf::put(s, "deleted-sites", st.counters.deleted_sites);
       return s;
     },
   };

@@ -19,6 +19,7 @@
 #include "actors/cleanup_schedule.hpp"
 #include "actors/cleanup_worker.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/probed.hpp"
 #include "actors/status.hpp"
 
 namespace memoryd {
@@ -30,14 +31,6 @@ struct scheduler_config {
   /// The longest the scheduler sleeps before it reads the wall clock again.
   std::chrono::seconds longest_sleep{60};
   wall_clock clock;         // unset: std::chrono::system_clock
-};
-
-/// Counters beyond the common ones, for the status answer.
-struct scheduler_counters : actor_counters {
-  uint64_t runs = 0;
-  uint64_t skipped = 0;
-  uint64_t deleted_sessions = 0;
-  uint64_t deleted_sites = 0;
 };
 
 /// One run while it is under way; shared by its continuations.
@@ -66,19 +59,21 @@ struct scheduler_state {
   ~scheduler_state();
   scheduler_config config;
   cleanup_worker_actor worker;
-  cache_actor cache;
+  pool_ptr<cache_actor> cache;
   /// Shared with the worker, which stops between batches once it is set.
   std::shared_ptr<std::atomic<bool>> stopping;
   std::shared_ptr<cleanup_in_progress> running;  // null when idle
   std::optional<deferred_run> deferred;
   wall_time next_run;
-  scheduler_counters counters;
+  probe_ptr probe;
+  std::shared_ptr<telemetry::registry> figures;  // cleanup runs go there
   static inline const char* name = "memoryd.scheduler";
 };
 
 scheduler_actor::behavior_type
 scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
+          probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
           scheduler_config config, cleanup_worker_config worker,
-          cache_actor cache);
+          pool_ptr<cache_actor> cache);
 
 } // namespace memoryd

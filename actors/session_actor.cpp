@@ -4,6 +4,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/actor_support.hpp"
+#include "actors/probed.hpp"
 #include "actors/cache_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/owned_body.hpp"
@@ -21,13 +22,14 @@ using self_ptr = session_actor::stateful_pointer<session_state>;
 /// replayed record may be older than the database: it is answered as it
 /// was, and the cache is left alone.
 void commit_and_reply(self_ptr self, caf::typed_response_promise<rendered> rp,
+                      const trace& t,
                       const committed<storage::session_record>& c) {
   const auto& s = c.value;
   rendered out{s.session_id, s.revision, render_session(s), false, c.replayed};
   if (c.replayed)
     return (void)rp.deliver(std::move(out));
-  self->request(self->state.cache, caf::infinite, atom::put::value,
-                session_cache_key(s.session_id), s.revision,
+  traced_request(self, self->state.cache, caf::infinite, t, atom::put::value,
+                 session_cache_key(s.session_id), s.revision,
                 seal_body(s.tenant, out.body),
                 static_cast<int64_t>(self->state.ttl.count()))
     .then([rp, out](bool) mutable { rp.deliver(out); },
@@ -38,15 +40,17 @@ void commit_and_reply(self_ptr self, caf::typed_response_promise<rendered> rp,
 /// Reads `tenant`'s session from storage after a cache miss and fills the
 /// cache.
 void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
-                     const std::string& tenant, const std::string& id) {
-  self->request(self->state.store, caf::infinite, atom::get::value, tenant, id)
+                     const trace& t, const std::string& tenant,
+                     const std::string& id) {
+  traced_request(self, self->state.store, caf::infinite, t, atom::get::value,
+                 tenant, id)
     .then(
       [=](storage::session_record& s) mutable {
         auto body = render_session(s);
-        caf::anon_send(self->state.cache, atom::put::value,
-                       session_cache_key(id), s.revision,
-                       seal_body(s.tenant, body),
-                       static_cast<int64_t>(self->state.ttl.count()));
+        traced_send(self->state.cache, t, atom::put::value,
+                    session_cache_key(id), s.revision,
+                    seal_body(s.tenant, body),
+                    static_cast<int64_t>(self->state.ttl.count()));
         rp.deliver(rendered{id, s.revision, std::move(body), false});
       },
       fail_to(self, rp));
@@ -55,7 +59,7 @@ void load_from_store(self_ptr self, caf::typed_response_promise<rendered> rp,
 /// Tombstones the deleted session's and its sites' cache entries, then
 /// answers (an empty body: the 204).
 void invalidate_all(self_ptr self, caf::typed_response_promise<rendered> rp,
-                    const std::string& session_id,
+                    const trace& t, const std::string& session_id,
                     const committed<std::vector<std::string>>& deleted) {
   const auto& site_ids = deleted.value;
   auto pending = std::make_shared<std::size_t>(site_ids.size() + 1);
@@ -65,8 +69,8 @@ void invalidate_all(self_ptr self, caf::typed_response_promise<rendered> rp,
       rp.deliver(out);
   };
   auto invalidate = [&](std::string key) {
-    self->request(self->state.cache, caf::infinite, atom::invalidate::value,
-                  std::move(key))
+    traced_request(self, self->state.cache, caf::infinite, t,
+                   atom::invalidate::value, std::move(key))
       .then([one_done](bool) mutable { one_done(); },
             [one_done](caf::error&) mutable { one_done(); });
   };
@@ -77,81 +81,83 @@ void invalidate_all(self_ptr self, caf::typed_response_promise<rendered> rp,
 
 } // namespace
 
-session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
-                                             cache_actor cache,
+session_actor::behavior_type session_manager(self_ptr self, probe_ptr probe,
+                                             domain_wiring wiring,
                                              std::chrono::seconds ttl) {
-  self->state.store = std::move(store);
-  self->state.cache = std::move(cache);
+  self->state.probe = std::move(probe);
+  self->state.store = std::move(wiring.store);
+  self->state.cache = std::move(wiring.cache);
   self->state.ttl = ttl;
   return {
-    [=](atom::create, storage::session_record& draft,
+    [=](atom::create, const trace& t, storage::session_record& draft,
         storage::write_key& key) {
-      ++self->state.counters.handled;
+      auto measured = handle(self->state.probe, t, "create");
       auto rp = self->make_response_promise<rendered>();
       draft.session_id = new_uuid();
       draft.tenant = key.tenant;
       draft.revision = 1;
       draft.created_at = draft.updated_at = storage::now_timestamp();
-      self->request(self->state.store, caf::infinite, atom::create::value,
-                    std::move(draft), std::move(key))
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::create::value, std::move(draft), std::move(key))
         .then(
           [=](committed<storage::session_record>& c) {
-            commit_and_reply(self, rp, c);
+            commit_and_reply(self, rp, t, c);
           },
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::get, const std::string& tenant, const std::string& id) {
-      ++self->state.counters.handled;
+    [=](atom::get, const trace& t, const std::string& tenant,
+        const std::string& id) {
+      auto measured = handle(self->state.probe, t, "get");
       auto rp = self->make_response_promise<rendered>();
-      self
-        ->request(self->state.cache, caf::infinite, atom::get::value,
-                  session_cache_key(id))
+      traced_request(self, self->state.cache, caf::infinite, t,
+                     atom::get::value, session_cache_key(id))
         .then(
           [=](cache_lookup& hit) mutable {
             if (!hit.found)
-              return load_from_store(self, rp, tenant, id);
+              return load_from_store(self, rp, t, tenant, id);
             auto body = open_body(tenant, std::move(hit.value));
             if (!body)  // another tenant's: as the database would answer
               return (void)rp.deliver(
                 make_error(errc::not_found, "session " + id + " does not exist"));
             rp.deliver(rendered{id, hit.revision, std::move(*body), true});
           },
-          [=](caf::error&) { load_from_store(self, rp, tenant, id); });
+          [=](caf::error&) { load_from_store(self, rp, t, tenant, id); });
       return rp;
     },
-    [=](atom::update, storage::session_update& u, storage::write_key& key) {
-      ++self->state.counters.handled;
+    [=](atom::update, const trace& t, storage::session_update& u,
+        storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "update");
       auto rp = self->make_response_promise<rendered>();
       u.tenant = key.tenant;
       u.updated_at = storage::now_timestamp();
-      self->request(self->state.store, caf::infinite, atom::update::value,
-                    std::move(u), std::move(key))
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::update::value, std::move(u), std::move(key))
         .then(
           [=](committed<storage::session_record>& c) {
-            commit_and_reply(self, rp, c);
+            commit_and_reply(self, rp, t, c);
           },
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::erase, const std::string& id, storage::write_key& key) {
-      ++self->state.counters.handled;
+    [=](atom::erase, const trace& t, const std::string& id,
+        storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "erase");
       auto rp = self->make_response_promise<rendered>();
-      self
-        ->request(self->state.store, caf::infinite, atom::erase::value, id,
-                  std::move(key))
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::erase::value, id, std::move(key))
         .then(
           [=](committed<std::vector<std::string>>& deleted) mutable {
-            invalidate_all(self, rp, id, deleted);
+            invalidate_all(self, rp, t, id, deleted);
           },
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::list, storage::session_page_query& q) {
-      ++self->state.counters.handled;
+    [=](atom::list, const trace& t, storage::session_page_query& q) {
+      auto measured = handle(self->state.probe, t, "list");
       auto rp = self->make_response_promise<std::string>();
-      self->request(self->state.store, caf::infinite, atom::list::value,
-                    std::move(q))
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::list::value, std::move(q))
         .then(
           [=](storage::session_page& page) mutable {
             rp.deliver(render_session_page(page));
@@ -159,7 +165,7 @@ session_actor::behavior_type session_manager(self_ptr self, storage_actor store,
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::status) { return make_status(self, self->state.counters); },
+    [=](atom::status) { return make_status(self, *self->state.probe); },
   };
 }
 

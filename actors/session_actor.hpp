@@ -8,6 +8,7 @@
 
 #include <chrono>
 
+#include "actors/domain_wiring.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/status.hpp"
 
@@ -15,16 +16,16 @@ namespace memoryd {
 
 struct session_state {
   session_state() = default;  // see caf-0.17-guide B3
-  storage_actor store;
-  cache_actor cache;
+  pool_ptr<storage_actor> store;
+  pool_ptr<cache_actor> cache;
   std::chrono::seconds ttl{86400};  // SESSION_TTL_HOURS
-  actor_counters counters;
+  probe_ptr probe;
   static inline const char* name = "memoryd.session";
 };
 
 session_actor::behavior_type
 session_manager(session_actor::stateful_pointer<session_state> self,
-                storage_actor store, cache_actor cache,
+                probe_ptr probe, domain_wiring wiring,
                 std::chrono::seconds ttl);
 
 } // namespace memoryd

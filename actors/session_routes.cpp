@@ -25,7 +25,8 @@ api_response session_response(unsigned status, rendered& r) {
 }
 
 template <class Handle>
-const Handle& next_shard(front_pointer self, const std::vector<Handle>& shards) {
+const probed<Handle>& next_shard(front_pointer self,
+                                 const std::vector<probed<Handle>>& shards) {
   return shards[self->state.next_shard++ % shards.size()];
 }
 

@@ -7,6 +7,7 @@
 #include "actors/cache_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/owned_body.hpp"
+#include "actors/probed.hpp"
 #include "actors/site_codec.hpp"
 #include "storage/timestamp.hpp"
 
@@ -33,21 +34,21 @@ int64_t fence_rank(int64_t revision) {
 /// Stores `value` under the site's key at `rank`, then runs `then` (also
 /// when the cache failed: it is an accelerator).
 template <class Then>
-void cache_put(self_ptr self, const std::string& site_id, int64_t rank,
-               std::string value, Then then) {
-  self
-    ->request(self->state.cache, caf::infinite, atom::put::value,
-              site_cache_key(site_id), rank, std::move(value),
-              static_cast<int64_t>(self->state.ttl.count()))
+void cache_put(self_ptr self, const trace& t, const std::string& site_id,
+               int64_t rank, std::string value, Then then) {
+  traced_request(self, self->state.cache, caf::infinite, t, atom::put::value,
+                 site_cache_key(site_id), rank, std::move(value),
+                 static_cast<int64_t>(self->state.ttl.count()))
     .then([then](bool) mutable { then(); },
           [then](caf::error&) mutable { then(); });
 }
 
 /// Fences the cache after a write that made the site's revision `revision`.
 template <class Then>
-void fence_view(self_ptr self, const std::string& site_id, int64_t revision,
-                Then then) {
-  cache_put(self, site_id, fence_rank(revision), std::string{}, std::move(then));
+void fence_view(self_ptr self, const trace& t, const std::string& site_id,
+                int64_t revision, Then then) {
+  cache_put(self, t, site_id, fence_rank(revision), std::string{},
+            std::move(then));
 }
 
 void write_versions(self_ptr self, const std::string& site_id);
@@ -105,21 +106,23 @@ void write_versions(self_ptr self, const std::string& site_id) {
     q.version.created_at = now;
     versions.push_back(q.version);
   }
-  self
-    ->request(self->state.store, caf::infinite, atom::ver_add::value, site_id,
-              std::move(versions), batch->front().key)
+  const auto t = batch->front().cause;
+  traced_request(self, self->state.store, caf::infinite, t,
+                 atom::ver_add::value, site_id, std::move(versions),
+                 batch->front().key)
     .then(
       [=](committed<site_write>& result) {
         if (result.replayed)
           return versions_committed(self, site_id, *batch, result);
-        fence_view(self, site_id, result.value.revision, [=]() mutable {
+        fence_view(self, t, site_id, result.value.revision, [=]() mutable {
           versions_committed(self, site_id, *batch, result);
         });
       },
       [=](caf::error& err) {
-        self->state.counters.failed += batch->size();
-        for (auto& q : *batch)
+        for (auto& q : *batch) {
+          self->state.probe->failed();
           q.promise.deliver(err);
+        }
         next_versions(self, site_id);
       });
 }
@@ -135,18 +138,17 @@ void next_versions(self_ptr self, const std::string& site_id) {
 }
 
 /// Reads `tenant`'s view from storage after a cache miss and fills the cache.
-void load_view(self_ptr self, promise rp, const std::string& tenant,
-               const std::string& site_id) {
-  self
-    ->request(self->state.store, caf::infinite, atom::site_view::value, tenant,
-              site_id)
+void load_view(self_ptr self, promise rp, const trace& t,
+               const std::string& tenant, const std::string& site_id) {
+  traced_request(self, self->state.store, caf::infinite, t,
+                 atom::site_view::value, tenant, site_id)
     .then(
       [=](storage::site_view& view) mutable {
         auto body = render_site_view(view);
-        caf::anon_send(self->state.cache, atom::put::value,
-                       site_cache_key(site_id), view_rank(view.site.revision),
-                       seal_body(tenant, body),
-                       static_cast<int64_t>(self->state.ttl.count()));
+        traced_send(self->state.cache, t, atom::put::value,
+                    site_cache_key(site_id), view_rank(view.site.revision),
+                    seal_body(tenant, body),
+                    static_cast<int64_t>(self->state.ttl.count()));
         rp.deliver(rendered{site_id, view.site.revision, std::move(body), false});
       },
       fail_to(self, rp));
@@ -155,21 +157,19 @@ void load_view(self_ptr self, promise rp, const std::string& tenant,
 /// An audit or deployment: storage, then the cache fenced, then the answer
 /// rendered by `render`.
 template <class Record, class Atom, class Render>
-promise add_event(self_ptr self, Atom atom_value, Record record,
-                  storage::write_key key, Render render) {
-  ++self->state.counters.handled;
+promise add_event(self_ptr self, const trace& t, Atom atom_value,
+                  Record record, storage::write_key key, Render render) {
   auto rp = self->make_response_promise<rendered>();
   auto site_id = record.site_id;
-  self
-    ->request(self->state.store, caf::infinite, atom_value, std::move(record),
-              std::move(key))
+  traced_request(self, self->state.store, caf::infinite, t, atom_value,
+                 std::move(record), std::move(key))
     .then(
       [=](committed<site_write>& result) mutable {
         rendered out{site_id, result.value.revision, render(result.value),
                      false, result.replayed};
         if (result.replayed)
           return (void)rp.deliver(std::move(out));
-        fence_view(self, site_id, result.value.revision,
+        fence_view(self, t, site_id, result.value.revision,
                    [=]() mutable { rp.deliver(out); });
       },
       fail_to(self, rp));
@@ -178,24 +178,25 @@ promise add_event(self_ptr self, Atom atom_value, Record record,
 
 } // namespace
 
-site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
-                                       cache_actor cache,
+site_actor::behavior_type site_manager(self_ptr self, probe_ptr probe,
+                                       domain_wiring wiring,
                                        std::chrono::seconds ttl) {
-  self->state.store = std::move(store);
-  self->state.cache = std::move(cache);
+  self->state.probe = std::move(probe);
+  self->state.store = std::move(wiring.store);
+  self->state.cache = std::move(wiring.cache);
   self->state.ttl = ttl;
   return {
-    [=](atom::site_new, storage::site_record& site, storage::new_version& first,
-        storage::write_key& key) {
-      ++self->state.counters.handled;
+    [=](atom::site_new, const trace& t, storage::site_record& site,
+        storage::new_version& first, storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "site_new");
       auto rp = self->make_response_promise<rendered>();
       site.site_id = new_uuid();
       site.created_at = site.updated_at = first.created_at
         = storage::now_timestamp();
       auto tenant = key.tenant;
-      self
-        ->request(self->state.store, caf::infinite, atom::site_new::value,
-                  std::move(site), std::move(first), std::move(key))
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::site_new::value, std::move(site), std::move(first),
+                     std::move(key))
         .then(
           [=](committed<site_write>& created) mutable {
             const auto& view = created.value.view;
@@ -203,71 +204,71 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
                          render_site_view(view), false, created.replayed};
             if (created.replayed)
               return (void)rp.deliver(std::move(out));
-            cache_put(self, view.site.site_id, view_rank(view.site.revision),
+            cache_put(self, t, view.site.site_id,
+                      view_rank(view.site.revision),
                       seal_body(tenant, out.body),
                       [=]() mutable { rp.deliver(out); });
           },
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::site_view, const std::string& tenant, const std::string& site_id) {
-      ++self->state.counters.handled;
+    [=](atom::site_view, const trace& t, const std::string& tenant,
+        const std::string& site_id) {
+      auto measured = handle(self->state.probe, t, "site_view");
       auto rp = self->make_response_promise<rendered>();
-      self
-        ->request(self->state.cache, caf::infinite, atom::get::value,
-                  site_cache_key(site_id))
+      traced_request(self, self->state.cache, caf::infinite, t,
+                     atom::get::value, site_cache_key(site_id))
         .then(
           [=](cache_lookup& hit) mutable {
             if (!hit.found)
-              return load_view(self, rp, tenant, site_id);
+              return load_view(self, rp, t, tenant, site_id);
             auto body = open_body(tenant, std::move(hit.value));
             if (!body)  // another tenant's: as the database would answer
               return (void)rp.deliver(make_error(
                 errc::not_found, "site " + site_id + " does not exist"));
             rp.deliver(rendered{site_id, hit.revision / 2, std::move(*body), true});
           },
-          [=](caf::error&) { load_view(self, rp, tenant, site_id); });
+          [=](caf::error&) { load_view(self, rp, t, tenant, site_id); });
       return rp;
     },
-    [=](atom::site_list, site_page_query& q) {
-      ++self->state.counters.handled;
+    [=](atom::site_list, const trace& t, site_page_query& q) {
+      auto measured = handle(self->state.probe, t, "site_list");
       auto rp = self->make_response_promise<std::string>();
-      self->request(self->state.store, caf::infinite, atom::site_list::value,
-                    std::move(q))
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::site_list::value, std::move(q))
         .then([=](storage::site_page& page) mutable {
                 rp.deliver(render_site_page(page));
               },
               fail_to(self, rp));
       return rp;
     },
-    [=](atom::ver_add, const std::string& site_id, storage::new_version& v,
-        storage::write_key& key) {
-      ++self->state.counters.handled;
+    [=](atom::ver_add, const trace& t, const std::string& site_id,
+        storage::new_version& v, storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "ver_add");
       auto rp = self->make_response_promise<rendered>();
       auto& queue = self->state.queues[site_id];
-      queue.waiting.push_back({rp, std::move(v), std::move(key)});
+      queue.waiting.push_back({rp, std::move(v), std::move(key), t});
       if (!queue.writing)
         write_versions(self, site_id);
       return rp;
     },
-    [=](atom::ver_list, version_page_query& q) {
-      ++self->state.counters.handled;
+    [=](atom::ver_list, const trace& t, version_page_query& q) {
+      auto measured = handle(self->state.probe, t, "ver_list");
       auto rp = self->make_response_promise<std::string>();
-      self->request(self->state.store, caf::infinite, atom::ver_list::value,
-                    std::move(q))
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::ver_list::value, std::move(q))
         .then([=](storage::version_page& page) mutable {
                 rp.deliver(render_version_page(page));
               },
               fail_to(self, rp));
       return rp;
     },
-    [=](atom::ver_get, const std::string& tenant, const std::string& site_id,
-        int64_t n) {
-      ++self->state.counters.handled;
+    [=](atom::ver_get, const trace& t, const std::string& tenant,
+        const std::string& site_id, int64_t n) {
+      auto measured = handle(self->state.probe, t, "ver_get");
       auto rp = self->make_response_promise<rendered>();
-      self
-        ->request(self->state.store, caf::infinite, atom::ver_get::value,
-                  tenant, site_id, n)
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::ver_get::value, tenant, site_id, n)
         .then(
           [=](storage::version_record& v) mutable {
             rp.deliver(rendered{site_id, v.version, render_version(v), false});
@@ -275,25 +276,28 @@ site_actor::behavior_type site_manager(self_ptr self, storage_actor store,
           fail_to(self, rp));
       return rp;
     },
-    [=](atom::audit_add, storage::audit_record& a, storage::write_key& key) {
+    [=](atom::audit_add, const trace& t, storage::audit_record& a,
+        storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "audit_add");
       a.audit_id = new_uuid();
       a.created_at = storage::now_timestamp();
-      return add_event(self, atom::audit_add::value, std::move(a),
+      return add_event(self, t, atom::audit_add::value, std::move(a),
                        std::move(key),
                        [](const site_write& w) { return render_audit(w.audit); });
     },
-    [=](atom::deploy_add, storage::deployment_record& d,
+    [=](atom::deploy_add, const trace& t, storage::deployment_record& d,
         storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "deploy_add");
       d.deployment_id = new_uuid();
       d.created_at = storage::now_timestamp();
-      return add_event(self, atom::deploy_add::value, std::move(d),
+      return add_event(self, t, atom::deploy_add::value, std::move(d),
                        std::move(key),
                        [](const site_write& w) {
                          return render_deployment(w.deployment);
                        });
     },
     [=](atom::status) {
-      auto s = make_status(self, self->state.counters);
+      auto s = make_status(self, *self->state.probe);
       caf::put(s, "version-batches", self->state.version_batches);
       caf::put(s, "versions-added", self->state.versions_added);
       caf::put(s, "sites-writing", static_cast<uint64_t>(self->state.queues.size()));

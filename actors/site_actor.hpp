@@ -20,6 +20,7 @@
 
 #include <caf/typed_response_promise.hpp>
 
+#include "actors/domain_wiring.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/status.hpp"
 
@@ -30,6 +31,7 @@ struct queued_version {
   caf::typed_response_promise<rendered> promise;
   storage::new_version version;
   storage::write_key key;
+  trace cause;  // the request it came with
 };
 
 /// The versions of one site: those in the running transaction are answered
@@ -41,11 +43,11 @@ struct version_queue {
 
 struct site_state {
   site_state() = default;  // see caf-0.17-guide B3
-  storage_actor store;
-  cache_actor cache;
+  pool_ptr<storage_actor> store;
+  pool_ptr<cache_actor> cache;
   std::chrono::seconds ttl{3600};  // SITE_CACHE_TTL_SECONDS
   std::unordered_map<std::string, version_queue> queues;
-  actor_counters counters;
+  probe_ptr probe;
   uint64_t version_batches = 0;   // transactions that added versions
   uint64_t versions_added = 0;
   static inline const char* name = "memoryd.site";
@@ -55,7 +57,7 @@ struct site_state {
 inline constexpr std::size_t max_version_batch = 64;
 
 site_actor::behavior_type site_manager(site_actor::stateful_pointer<site_state> self,
-                                       storage_actor store, cache_actor cache,
+                                       probe_ptr probe, domain_wiring wiring,
                                        std::chrono::seconds ttl);
 
 } // namespace memoryd

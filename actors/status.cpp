@@ -4,13 +4,15 @@
 
 namespace memoryd {
 
-caf::settings make_status(caf::scheduled_actor* self, const actor_counters& c) {
+caf::settings make_status(caf::scheduled_actor* self,
+                          const telemetry::actor_probe& probe) {
+  auto r = probe.read();
   caf::settings s;
-  caf::put(s, "name", std::string{self->name()});
+  caf::put(s, "name", probe.name());
   caf::put(s, "id", static_cast<uint64_t>(self->id()));
-  caf::put(s, "mailbox-size", static_cast<uint64_t>(self->mailbox().size()));
-  caf::put(s, "handled", c.handled);
-  caf::put(s, "failed", c.failed);
+  caf::put(s, "mailbox", r.mailbox);
+  caf::put(s, "handled", r.handled);
+  caf::put(s, "failed", r.errors);
   return s;
 }
 

@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/errors.hpp"
-#include "actors/pool.hpp"
 #include "actors/result_codec.hpp"
 #include "storage/archive_repository.hpp"
 #include "storage/errors.hpp"
@@ -34,8 +33,9 @@ template <class Work>
 caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
   using result_type = work_result<Work>;
   auto& st = self->state;
+  auto& database = st.figures->database();
   auto failed = [&](errc code, std::string message) {
-    ++st.counters.failed;
+    st.probe->failed();
     return make_error(code, std::move(message));
   };
   try {
@@ -43,6 +43,7 @@ caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
       st.sql = storage::open_database(st.url);
     std::optional<result_type> out;
     storage::with_retry(*st.sql, st.retry, [&] { out = work(*st.sql); });
+    database.up.store(true, std::memory_order_relaxed);
     return std::move(*out);
   } catch (const storage::not_found& e) {
     return failed(errc::not_found, e.what());
@@ -61,14 +62,18 @@ caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
     spdlog::error("storage: {}{} (connection will be reopened)",
                   what.substr(0, 400), what.size() > 400 ? "..." : "");
     st.sql.reset();
+    database.errors.fetch_add(1, std::memory_order_relaxed);
+    database.up.store(false, std::memory_order_relaxed);
     return failed(errc::storage, "the database failed: try again later");
   }
 }
 
-/// attempt() as a handler's result.
+/// attempt() as the result of the handler of `what`, measured in the
+/// worker's probe.
 template <class Work>
-caf::result<work_result<Work>> run(self_ptr self, Work work) {
-  ++self->state.counters.handled;
+caf::result<work_result<Work>> run(self_ptr self, const trace& t,
+                                   const char* what, Work work) {
+  auto measured = handle(self->state.probe, t, what);
   auto out = attempt(self, std::move(work));
   if (!out)
     return std::move(out.error());
@@ -148,10 +153,11 @@ committed<T> replay(const storage::write_key& key,
 /// when an ambiguous COMMIT may have gone through.
 template <class Work>
 caf::result<committed<work_result<Work>>>
-write(self_ptr self, const storage::write_key& key, Work work) {
+write(self_ptr self, const trace& t, const char* what,
+      const storage::write_key& key, Work work) {
   using result_type = work_result<Work>;
   int attempt = 0;
-  return run(self, [&](soci::session& sql) -> committed<result_type> {
+  return run(self, t, what, [&](soci::session& sql) -> committed<result_type> {
     ++attempt;
     storage::write_transaction tx{sql};
     storage::idempotency_repository keys{sql};
@@ -202,11 +208,11 @@ added_versions(const std::string& site_id,
 /// row into `out`, then the site's revision after it is read (what the
 /// cache is fenced with), in the same transaction.
 template <class Add>
-caf::result<committed<site_write>> add_site_event(self_ptr self,
-                                                  const storage::write_key& key,
-                                                  const std::string& site_id,
-                                                  Add add) {
-  return write(self, key, [&](soci::session& sql) {
+caf::result<committed<site_write>>
+add_site_event(self_ptr self, const trace& t, const char* what,
+               const storage::write_key& key, const std::string& site_id,
+               Add add) {
+  return write(self, t, what, key, [&](soci::session& sql) {
     require_site(self, sql, key.tenant, site_id);
     storage::site_repository repo{sql};
     site_write out;
@@ -224,14 +230,18 @@ caf::result<committed<site_write>> add_site_event(self_ptr self,
 storage_worker_state::storage_worker_state() = default;
 storage_worker_state::~storage_worker_state() = default;
 
-storage_actor::behavior_type storage_worker(self_ptr self,
-                                            storage::database_url url) {
+storage_actor::behavior_type
+storage_worker(self_ptr self, probe_ptr probe,
+               std::shared_ptr<telemetry::registry> figures,
+               storage::database_url url) {
   self->state.url = std::move(url);
+  self->state.probe = std::move(probe);
+  self->state.figures = std::move(figures);
   return {
-    [=](atom::create, const storage::session_record& s,
+    [=](atom::create, const trace& t, const storage::session_record& s,
         const storage::write_key& key)
       -> caf::result<committed<storage::session_record>> {
-      return write(self, key, [&](soci::session& sql) {
+      return write(self, t, "create", key, [&](soci::session& sql) {
         storage::session_repository repo{sql};
         repo.create(s);
         // Read back: PostgreSQL's jsonb has its own form of the JSON, and the
@@ -242,49 +252,49 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return std::move(*stored);
       });
     },
-    [=](atom::get, const std::string& tenant, const std::string& id)
+    [=](atom::get, const trace& t, const std::string& tenant, const std::string& id)
       -> caf::result<storage::session_record> {
-      return run(self, [&](soci::session& sql) {
+      return run(self, t, "get", [&](soci::session& sql) {
         auto found = storage::session_repository{sql}.find(id);
         if (!found || found->tenant != tenant)
           throw storage::not_found(no_session(id));
         return std::move(*found);
       });
     },
-    [=](atom::update, const storage::session_update& u,
+    [=](atom::update, const trace& t, const storage::session_update& u,
         const storage::write_key& key)
       -> caf::result<committed<storage::session_record>> {
-      return write(self, key, [&](soci::session& sql) {
+      return write(self, t, "update", key, [&](soci::session& sql) {
         return storage::session_repository{sql}.update(u);
       });
     },
-    [=](atom::erase, const std::string& id, const storage::write_key& key)
+    [=](atom::erase, const trace& t, const std::string& id, const storage::write_key& key)
       -> caf::result<committed<std::vector<std::string>>> {
-      return write(self, key, [&](soci::session& sql) {
+      return write(self, t, "erase", key, [&](soci::session& sql) {
         std::vector<std::string> site_ids;
         if (!storage::session_repository{sql}.remove(id, key.tenant, site_ids))
           throw storage::not_found(no_session(id));
         return site_ids;
       });
     },
-    [=](atom::list, const storage::session_page_query& q)
+    [=](atom::list, const trace& t, const storage::session_page_query& q)
       -> caf::result<storage::session_page> {
-      return run(self, [&](soci::session& sql) {
+      return run(self, t, "list", [&](soci::session& sql) {
         return storage::session_repository{sql}.list(q);
       });
     },
-    [=](atom::prefs_put, const std::string& id, const std::string& prefs,
+    [=](atom::prefs_put, const trace& t, const std::string& id, const std::string& prefs,
         int64_t expected, const storage::write_key& key)
       -> caf::result<committed<storage::session_record>> {
-      return write(self, key, [&](soci::session& sql) {
+      return write(self, t, "prefs_put", key, [&](soci::session& sql) {
         return storage::preferences_repository{sql}.replace(
           id, key.tenant, prefs, expected, storage::now_timestamp());
       });
     },
-    [=](atom::site_new, const storage::site_record& site,
+    [=](atom::site_new, const trace& t, const storage::site_record& site,
         const storage::new_version& first, const storage::write_key& key)
       -> caf::result<committed<site_write>> {
-      return write(self, key, [&](soci::session& sql) {
+      return write(self, t, "site_new", key, [&](soci::session& sql) {
         require_session(self, sql, key.tenant, site.session_id);
         storage::site_repository repo{sql};
         repo.create(site, first);
@@ -294,27 +304,27 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return out;
       });
     },
-    [=](atom::site_view, const std::string& tenant, const std::string& site_id)
+    [=](atom::site_view, const trace& t, const std::string& tenant, const std::string& site_id)
       -> caf::result<storage::site_view> {
-      return run(self, [&](soci::session& sql) {
+      return run(self, t, "site_view", [&](soci::session& sql) {
         require_site(self, sql, tenant, site_id);
         storage::site_repository repo{sql};
         return read_view(repo, site_id);
       });
     },
-    [=](atom::site_list, const site_page_query& q)
+    [=](atom::site_list, const trace& t, const site_page_query& q)
       -> caf::result<storage::site_page> {
-      return run(self, [&](soci::session& sql) {
+      return run(self, t, "site_list", [&](soci::session& sql) {
         require_session(self, sql, q.tenant, q.session_id);
         return storage::site_repository{sql}.list_sites(
           q.session_id, q.limit, q.has_cursor, q.after_created_at,
           q.after_site_id);
       });
     },
-    [=](atom::ver_add, const std::string& site_id,
+    [=](atom::ver_add, const trace& t, const std::string& site_id,
         const std::vector<storage::new_version>& batch,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return write(self, key, [&](soci::session& sql) {
+      return write(self, t, "ver_add", key, [&](soci::session& sql) {
         require_site(self, sql, key.tenant, site_id);
         site_write out;
         auto numbers = storage::site_repository{sql}.add_versions(
@@ -323,17 +333,17 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return out;
       });
     },
-    [=](atom::ver_list, const version_page_query& q)
+    [=](atom::ver_list, const trace& t, const version_page_query& q)
       -> caf::result<storage::version_page> {
-      return run(self, [&](soci::session& sql) {
+      return run(self, t, "ver_list", [&](soci::session& sql) {
         require_site(self, sql, q.tenant, q.site_id);
         return storage::site_repository{sql}.list_versions(q.site_id, q.limit,
                                                            q.before_version);
       });
     },
-    [=](atom::ver_get, const std::string& tenant, const std::string& site_id,
+    [=](atom::ver_get, const trace& t, const std::string& tenant, const std::string& site_id,
         int64_t n) -> caf::result<storage::version_record> {
-      return run(self, [&](soci::session& sql) {
+      return run(self, t, "ver_get", [&](soci::session& sql) {
         require_site(self, sql, tenant, site_id);
         auto found = storage::site_repository{sql}.version(site_id, n);
         if (!found)
@@ -342,16 +352,16 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return std::move(*found);
       });
     },
-    [=](atom::audit_add, const storage::audit_record& a,
+    [=](atom::audit_add, const trace& t, const storage::audit_record& a,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return add_site_event(self, key, a.site_id,
+      return add_site_event(self, t, "audit_add", key, a.site_id,
                             [&](storage::site_repository& repo, site_write& out) {
                               out.audit = repo.add_audit(a);
                             });
     },
-    [=](atom::deploy_add, const storage::deployment_record& d,
+    [=](atom::deploy_add, const trace& t, const storage::deployment_record& d,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return add_site_event(self, key, d.site_id,
+      return add_site_event(self, t, "deploy_add", key, d.site_id,
                             [&](storage::site_repository& repo, site_write& out) {
                               out.deployment = repo.add_deployment(d);
                             });
@@ -369,11 +379,13 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         self->state.sql.reset();
         state.detail = e.what();
       }
+      self->state.figures->database().up.store(state.up,
+                                               std::memory_order_relaxed);
       return state;
     },
-    [=](atom::arch_read, const std::string& tenant, const std::string& id,
+    [=](atom::arch_read, const trace& t, const std::string& tenant, const std::string& id,
         bool include_sites) -> caf::result<storage::session_archive> {
-      return run(self, [&](soci::session& sql) {
+      return run(self, t, "arch_read", [&](soci::session& sql) {
         require_session(self, sql, tenant, id);
         auto found = storage::archive_repository{sql}.read(id, include_sites);
         if (!found)
@@ -381,10 +393,10 @@ storage_actor::behavior_type storage_worker(self_ptr self,
         return std::move(*found);
       });
     },
-    [=](atom::arch_write, const storage::session_archive& archive,
+    [=](atom::arch_write, const trace& t, const storage::session_archive& archive,
         caf::timestamp commit_by, const storage::write_key& key)
       -> caf::result<committed<import_summary>> {
-      return write(self, key, [&](soci::session& sql) {
+      return write(self, t, "arch_write", key, [&](soci::session& sql) {
         auto owned = archive;
         owned.session.tenant = key.tenant;
         storage::archive_repository{sql}.write(owned, commit_by);
@@ -396,16 +408,24 @@ storage_actor::behavior_type storage_worker(self_ptr self,
       });
     },
     [=](atom::status) -> caf::settings {
-      return make_status(self, self->state.counters);
+      return make_status(self, *self->state.probe);
     },
   };
 }
 
-storage_actor make_storage_pool(caf::actor_system& sys,
-                                const storage::database_url& url,
-                                std::size_t size) {
-  return make_round_robin_pool<storage_actor>(
-    sys, size, [&] { return sys.spawn<caf::detached>(storage_worker, url); });
+pool_ptr<storage_actor>
+make_storage_pool(caf::actor_system& sys,
+                  std::shared_ptr<telemetry::registry> figures,
+                  const storage::database_url& url, std::size_t size) {
+  auto& database = figures->database();
+  database.kind
+    = url.kind == storage::backend::postgresql ? "postgresql" : "sqlite";
+  database.pool_size = static_cast<int64_t>(size);
+  return make_pool<storage_actor>(
+    *figures, "storage", telemetry::actor_kind::detached, size,
+    [&](probe_ptr probe) {
+      return sys.spawn<caf::detached>(storage_worker, probe, figures, url);
+    });
 }
 
 } // namespace memoryd

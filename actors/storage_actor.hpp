@@ -1,7 +1,7 @@
 #pragma once
 
 // Storage workers: detached actors (SOCI blocks), each owning one database
-// connection, pooled round-robin behind one storage_actor handle.
+// connection, in a pool that sends each request to the least loaded one.
 
 #include <cstddef>
 #include <memory>
@@ -11,6 +11,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/interfaces.hpp"
+#include "actors/probed.hpp"
 #include "actors/status.hpp"
 #include "storage/database.hpp"
 #include "storage/retry.hpp"
@@ -39,17 +40,20 @@ struct storage_worker_state {
   storage::retry_policy retry;
   /// The tenant of each session and site seen (they never change owner).
   std::unordered_map<std::string, std::string> owners;
-  actor_counters counters;
+  probe_ptr probe;
+  std::shared_ptr<telemetry::registry> figures;
   static inline const char* name = "memoryd.storage";
 };
 
 storage_actor::behavior_type
 storage_worker(storage_actor::stateful_pointer<storage_worker_state> self,
+               probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
                storage::database_url url);
 
-/// `size` detached workers behind one round-robin handle.
-storage_actor make_storage_pool(caf::actor_system& sys,
-                                const storage::database_url& url,
-                                std::size_t size);
+/// `size` detached workers, registered in `figures`.
+pool_ptr<storage_actor>
+make_storage_pool(caf::actor_system& sys,
+                  std::shared_ptr<telemetry::registry> figures,
+                  const storage::database_url& url, std::size_t size);
 
 } // namespace memoryd

@@ -16,6 +16,8 @@ realm realm_of(route r) {
     case route::readyz:
       return realm::open;
     case route::admin_cleanup:
+    case route::admin_stats:
+    case route::metrics:  // operational data: for operators and scrapers
       return realm::admin;
     default:
       return realm::api;

@@ -179,6 +179,7 @@ void http_session::start_request() {
   version_ = 11;
   keep_alive_ = false;
   request_id_.clear();
+  metrics_route_ = route_count;  // unmatched until routed
   in_flight_.emplace(state_->in_flight);
 
   tcp_layer().expires_never(); // the request deadline takes over
@@ -283,6 +284,7 @@ void http_session::dispatch_request() {
     return send(std::move(res), false);
   }
   auto& match = std::get<route_match>(routed);
+  metrics_route_ = static_cast<std::size_t>(match.target);
   auto access = state_->options.access.authorize(
     match.target, req[http::field::authorization]);
   if (auto* denied = std::get_if<access_denied>(&access)) {
@@ -335,6 +337,11 @@ void http_session::on_deadline(uint64_t seq, beast::error_code ec) {
 void http_session::send(api_response response, bool close_after) {
   phase_ = phase::writing;
   deadline_.cancel();
+  if (auto* metrics = state_->options.metrics)
+    metrics->record(metrics_route_, response.status,
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      steady_clock::now() - request_started())
+                      .count());
   bool keep_alive = keep_alive_ && !close_after && !state_->draining;
   response_ = make_http_response(std::move(response), request_id_, version_,
                                  keep_alive);
@@ -348,10 +355,13 @@ void http_session::send(api_response response, bool close_after) {
   });
 }
 
+steady_clock::time_point http_session::request_started() const {
+  return deadline_at_ - state_->options.request_timeout;
+}
+
 void http_session::log_local_answer(unsigned status) const {
   // The same line the front actor writes for the requests it answers.
-  auto elapsed = steady_clock::now()
-                 - (deadline_at_ - state_->options.request_timeout);
+  auto elapsed = steady_clock::now() - request_started();
   spdlog::info("request id={} route=- status={} ms={:.2f}", request_id_, status,
                std::chrono::duration<double, std::milli>(elapsed).count());
 }

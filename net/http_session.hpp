@@ -129,6 +129,8 @@ private:
   void send(api_response response, bool close_after);
   void send_error(unsigned status, error_type type, std::string_view message);
   /// The access log line for an answer net gives itself (no actor saw it).
+  /// When the request being served began (its deadline minus the timeout).
+  std::chrono::steady_clock::time_point request_started() const;
   void log_local_answer(unsigned status) const;
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
 
@@ -167,6 +169,7 @@ private:
   unsigned version_ = 11;
   bool keep_alive_ = false;
   std::string request_id_;
+  std::size_t metrics_route_ = 0;  // the route's index in the metrics
   std::optional<in_flight_counter::token> in_flight_;
 };
 

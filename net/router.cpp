@@ -48,6 +48,8 @@ constexpr auto route_table = std::to_array<route_spec>({
   {"POST", "/api/sessions/export", route::sessions_export},
   {"POST", "/api/sessions/import", route::sessions_import},
   {"POST", "/admin/cleanup", route::admin_cleanup},
+  {"GET", "/admin/stats", route::admin_stats},
+  {"GET", "/metrics", route::metrics},
 });
 
 // -- path patterns -----------------------------------------------------------
@@ -233,6 +235,14 @@ std::variant<route_match, route_error> match_route(std::string_view method,
   for (auto param : url.params())
     match.query.emplace_back(std::move(param.key), std::move(param.value));
   return match;
+}
+
+std::vector<telemetry::route_label> route_labels() {
+  std::vector<telemetry::route_label> out(route_count);
+  for (const auto& spec : route_table)
+    out[static_cast<std::size_t>(spec.target)]
+      = {std::string{spec.method}, std::string{spec.pattern}};
+  return out;
 }
 
 } // namespace memoryd::net

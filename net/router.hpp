@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "actors/api.hpp"
+#include "telemetry/http_metrics.hpp"
 
 namespace memoryd::net {
 
@@ -35,6 +36,10 @@ struct route_error {
 
 std::variant<route_match, route_error> match_route(std::string_view method,
                                                    std::string_view target);
+
+/// The metrics labels of every route (its method and pattern), indexed by
+/// the route's value.
+std::vector<telemetry::route_label> route_labels();
 
 /// True for a canonical 8-4-4-4-12 hex UUID (any case).
 bool is_uuid(std::string_view s);

@@ -19,6 +19,7 @@
 #include "actors/api.hpp"
 #include "net/access.hpp"
 #include "net/tls.hpp"
+#include "telemetry/http_metrics.hpp"
 
 namespace memoryd::net {
 
@@ -32,6 +33,9 @@ struct server_options {
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for next request
   access_policy access;              // no tokens: open
   std::shared_ptr<tls_context> tls;  // set: HTTPS only (make_server_tls_context)
+  /// Where responses are counted (by route_labels()); null: nowhere. Must
+  /// outlive the server.
+  telemetry::http_metrics* metrics = nullptr;
 };
 
 /// Called on an Asio thread for every routed request; must not block.

@@ -7,9 +7,13 @@ namespace memoryd::net {
 in_flight_counter::token::token(in_flight_counter& counter)
   : counter_(counter) {
   ++counter_.count_;
+  if (counter_.gauge)
+    counter_.gauge->fetch_add(1, std::memory_order_relaxed);
 }
 
 in_flight_counter::token::~token() {
+  if (counter_.gauge)
+    counter_.gauge->fetch_sub(1, std::memory_order_relaxed);
   if (--counter_.count_ == 0) {
     // Taking the lock orders this notify after a waiter's predicate check.
     std::lock_guard lock{counter_.mutex_};

@@ -42,6 +42,9 @@ public:
     return count_.load();
   }
 
+  /// A gauge kept equal to the count (the metrics'), or null.
+  std::atomic<int64_t>* gauge = nullptr;
+
   /// Blocks until the count is zero or `timeout` passed; true on zero.
   bool wait_for_zero(std::chrono::milliseconds timeout);
 
@@ -69,7 +72,8 @@ private:
 struct server_state {
   server_state(server_options opts, dispatch_function fn)
     : options(std::move(opts)), dispatch(std::move(fn)) {
-    // nop
+    if (options.metrics)
+      in_flight.gauge = &options.metrics->in_flight;
   }
 
   const server_options options;

@@ -19,6 +19,8 @@
 
 #include "actors/daemon.hpp"
 #include "apps/memoryd/watchdog.hpp"
+#include "net/router.hpp"
+#include "telemetry/registry.hpp"
 #include "config/config.hpp"
 #include "net/server.hpp"
 #include "net/tls.hpp"
@@ -106,6 +108,10 @@ void log_access(const config::settings& s) {
                  s.listen_host);
 }
 
+/// An actor is judged stalled (in /admin/stats, /metrics and `memoryctl
+/// top`) after this long in one handler, or with requests queued untaken.
+constexpr std::chrono::milliseconds actor_stall_threshold{2000};
+
 std::size_t or_cores(std::size_t n) {
   return n != 0 ? n : std::max(2u, std::thread::hardware_concurrency());
 }
@@ -123,8 +129,11 @@ int run(const config::settings& settings) {
   auto actor_threads = or_cores(settings.actor_threads);
   cfg.set("scheduler.max-threads", actor_threads);
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  // Before the actor system: the actors hold it until they are gone.
+  auto figures = std::make_shared<telemetry::registry>(
+    net::route_labels(), MEMORYD_VERSION, actor_stall_threshold);
   caf::actor_system sys{cfg};
-  actor_topology actors{sys, settings, actor_threads * 2};
+  actor_topology actors{sys, settings, actor_threads * 2, figures};
 
   net::server_options options;
   options.host = settings.listen_host;
@@ -135,6 +144,7 @@ int run(const config::settings& settings) {
   options.idle_timeout = settings.idle_timeout;
   options.access = net::access_policy{settings.api_tokens, settings.admin_tokens};
   options.tls = tls;
+  options.metrics = &figures->http();
   net::server server{options,
                      [&actors](uint64_t connection, api_request req,
                                responder_ptr rsp) {
