@@ -92,6 +92,11 @@ void console_model::move_sort(int step) {
   view_.order = {static_cast<column>(i), false};
 }
 
+int console_model::page() const {
+  // About the table's rows: the screen less the header and the key line.
+  return view_.height > 12 ? static_cast<int>(view_.height) - 10 : 10;
+}
+
 void console_model::drill_in() {
   fix_selection();
   if (!rows().empty())
@@ -161,6 +166,18 @@ console_model::action console_model::handle(const key& k) {
     case key::down:
       move_selection(+1);
       return action::redraw;
+    case key::page_up:
+      move_selection(-page());
+      return action::redraw;
+    case key::page_down:
+      move_selection(+page());
+      return action::redraw;
+    case key::home:
+      move_selection(-1'000'000);
+      return action::redraw;
+    case key::end:
+      move_selection(+1'000'000);
+      return action::redraw;
     case key::left:
       move_sort(-1);
       return action::redraw;
@@ -200,6 +217,12 @@ console_model::action console_model::handle(const key& k) {
       break;
     case 'j':
       move_selection(+1);
+      break;
+    case 'g':
+      move_selection(-1'000'000);
+      break;
+    case 'G':
+      move_selection(+1'000'000);
       break;
     case 'd':
       drill_in();

@@ -5,6 +5,7 @@
 // cursor, details, help, pause, interval, banner). No terminal and no
 // network here: top.cpp feeds it answers and keys, and draws its frame.
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +17,20 @@ namespace memoryctl {
 
 /// A key press: a character, or one of the named keys.
 struct key {
-  enum code_t { character, enter, escape, backspace, up, down, left, right };
+  enum code_t {
+    character,
+    enter,
+    escape,
+    backspace,
+    up,
+    down,
+    left,
+    right,
+    page_up,
+    page_down,
+    home,
+    end,
+  };
   code_t code = character;
   char ch = 0;  // the character, for code == character
 };
@@ -38,6 +52,9 @@ public:
   /// The daemon did not answer at `clock`, for `why`.
   void failed(const std::string& why, const std::string& clock);
 
+  /// The terminal's rows: the table shows what fits, PgUp/PgDn move by it.
+  void set_height(std::size_t rows) { view_.height = rows; }
+
   /// The console's own CPU use over the last interval.
   void set_cpu_percent(double percent) { view_.console_cpu_percent = percent; }
 
@@ -57,6 +74,7 @@ private:
   void sort_by(column c);
   void move_sort(int step);
   void drill_in();
+  int page() const;
 
   std::optional<stats_snapshot> stats_;
   mailbox_history history_;

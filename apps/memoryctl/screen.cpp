@@ -26,7 +26,7 @@ std::string up_down(bool up) {
 }
 
 /// The width of each column, markers and gaps included.
-constexpr std::array<std::size_t, column_count> widths{18, 9, 8, 6, 6,
+constexpr std::array<std::size_t, column_count> widths{18, 12, 8, 6, 6,
                                                        10, 9, 7, 8};
 
 bool left_aligned(column c) {
@@ -147,7 +147,25 @@ void actor_table(std::vector<screen_line>& out, const stats_snapshot& s,
                  const mailbox_history& history, const view_state& view) {
   out.push_back({heading_line(view.order), look::heading});
   auto rows = visible_actors(s, view.filter, view.order);
-  for (const auto* a : rows) {
+  // Rows that fit: below the heading, above a "rows … of …" line, a blank
+  // line and the key line; the window ends at the cursor once it is below.
+  std::size_t first = 0;
+  std::size_t count = rows.size();
+  if (view.height > 0) {
+    const auto used = out.size() + 3;
+    const auto room = view.height > used + 1 ? view.height - used : 1;
+    if (rows.size() > room) {
+      std::size_t cursor = 0;
+      while (cursor < rows.size() && rows[cursor]->name != view.selected)
+        ++cursor;
+      if (cursor == rows.size())
+        cursor = 0;
+      first = cursor < room ? 0 : cursor - room + 1;
+      count = room;
+    }
+  }
+  for (std::size_t i = first; i < first + count; ++i) {
+    const auto* a = rows[i];
     const bool cursor = !view.once && a->name == view.selected;
     auto l = a->stalled() ? (cursor ? look::stalled_selected : look::stalled)
              : cursor     ? look::selected
@@ -155,6 +173,12 @@ void actor_table(std::vector<screen_line>& out, const stats_snapshot& s,
                                   : look::normal;
     out.push_back({row_line(*a, history, cursor), l});
   }
+  if (count < rows.size())
+    out.push_back({"  rows " + std::to_string(first + 1) + "-"
+                     + std::to_string(first + count) + " of "
+                     + std::to_string(rows.size())
+                     + " (↑↓ PgUp PgDn Home End scroll)",
+                   look::dim});
   if (rows.empty())
     out.push_back({view.filter.empty()
                      ? "  (no actors)"
@@ -277,7 +301,8 @@ std::vector<screen_line> help_lines() {
     {"  r           reverse the order"},
     {"  /           filter by actor name: type a part of it, Enter (empty:"},
     {"              show all), Esc cancels"},
-    {"  ↑ ↓  k j    move the cursor"},
+    {"  ↑ ↓  k j    move the cursor (the table scrolls with it); PgUp PgDn"},
+    {"              a page, Home End (g G) the first and the last row"},
     {"  Enter  d    details of the actor under the cursor: its slowest"},
     {"              messages with their request ids, durations and waits"},
     {"  Esc  b      back to the table"},

@@ -48,6 +48,8 @@ struct view_state {
   std::optional<double> console_cpu_percent;  // over the last interval
   std::optional<double> console_cpu_ms;       // --once: over its run
   bool once = false;            // --once: no cursor, no key line
+  std::size_t height = 0;       // the terminal's rows (0: no limit); the
+                                // table scrolls to keep the cursor in view
 };
 
 /// One frame. `stats` is null before the first answer.

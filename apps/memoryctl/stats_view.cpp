@@ -119,6 +119,42 @@ std::string printf_string(const char* format, double value) {
 
 } // namespace
 
+int natural_compare(std::string_view a, std::string_view b) {
+  std::size_t i = 0;
+  std::size_t j = 0;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      // Compare the runs of digits as numbers: by length without leading
+      // zeros, then digit by digit.
+      auto run = [&](std::string_view s, std::size_t& k) {
+        while (k < s.size() && s[k] == '0')
+          ++k;
+        auto start = k;
+        while (k < s.size() && digit(s[k]))
+          ++k;
+        return s.substr(start, k - start);
+      };
+      auto x = run(a, i);
+      auto y = run(b, j);
+      if (x.size() != y.size())
+        return x.size() < y.size() ? -1 : 1;
+      if (auto c = x.compare(y); c != 0)
+        return c < 0 ? -1 : 1;
+      continue;
+    }
+    if (a[i] != b[j])
+      return a[i] < b[j] ? -1 : 1;
+    ++i;
+    ++j;
+  }
+  if (i < a.size())
+    return 1;
+  if (j < b.size())
+    return -1;
+  return a < b ? -1 : b < a ? 1 : 0;
+}
+
 stats_snapshot parse_stats(const json::value& document) {
   if (!document.is_object())
     throw std::runtime_error("the stats document is not a JSON object");
@@ -243,7 +279,7 @@ std::vector<const actor_stats*> visible_actors(const stats_snapshot& s,
       case column::name:
         return 0;
       case column::type:
-        return cmp(a.type, b.type);
+        return natural_compare(a.type, b.type);
       case column::rate:
         return -cmp(a.per_second, b.per_second);
       case column::mailbox:
@@ -266,7 +302,7 @@ std::vector<const actor_stats*> visible_actors(const stats_snapshot& s,
                    [&](const actor_stats* a, const actor_stats* b) {
                      auto c = compare(*a, *b);
                      if (c == 0)
-                       c = a->name < b->name ? -1 : b->name < a->name ? 1 : 0;
+                       c = natural_compare(a->name, b->name);
                      return order.reversed ? c > 0 : c < 0;
                    });
   return rows;

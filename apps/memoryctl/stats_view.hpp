@@ -137,8 +137,12 @@ private:
   std::map<std::string, std::deque<int64_t>> depths_;
 };
 
+/// Compares names with their numbers as numbers: redis-2 before redis-10.
+/// Negative, zero or positive like strcmp.
+int natural_compare(std::string_view a, std::string_view b);
+
 /// The actors to show: those whose name contains `filter` (case-insensitive;
-/// all when empty), in `order`, ties by name.
+/// all when empty), in `order`, ties by name (natural_compare).
 std::vector<const actor_stats*> visible_actors(const stats_snapshot& s,
                                                std::string_view filter,
                                                sort_order order);

@@ -128,9 +128,16 @@ std::optional<key> terminal::read_key(std::chrono::milliseconds timeout) {
   if (next != '[' && next != 'O')
     return key{key::escape};
   int code = read_byte(30);
-  // Swallow the parameters of longer sequences (ESC [ 1 ; 5 A).
-  while ((code >= '0' && code <= '9') || code == ';')
+  // A number before the final byte: ESC [ 5 ~ (PgUp), ESC [ 1 ; 5 A.
+  int number = 0;
+  bool modified = false;  // ESC [ 1 ; 5 A: Ctrl-Up is Up here
+  while ((code >= '0' && code <= '9') || code == ';') {
+    if (code == ';')
+      modified = true;
+    else if (!modified)
+      number = number * 10 + (code - '0');
     code = read_byte(30);
+  }
   switch (code) {
     case 'A':
       return key{key::up};
@@ -140,6 +147,25 @@ std::optional<key> terminal::read_key(std::chrono::milliseconds timeout) {
       return key{key::right};
     case 'D':
       return key{key::left};
+    case 'H':
+      return key{key::home};
+    case 'F':
+      return key{key::end};
+    case '~':
+      switch (number) {
+        case 1:
+        case 7:
+          return key{key::home};
+        case 4:
+        case 8:
+          return key{key::end};
+        case 5:
+          return key{key::page_up};
+        case 6:
+          return key{key::page_down};
+        default:
+          return std::nullopt;
+      }
     default:
       return key{key::escape};
   }

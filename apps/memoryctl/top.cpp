@@ -190,6 +190,7 @@ private:
   void draw(terminal& term) {
     // One column spare: writing the last one would wrap some terminals.
     auto width = term.width();
+    model_.set_height(term.height());
     term.write(to_terminal(model_.frame(), width > 1 ? width - 1 : width,
                            term.height()));
   }

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "apps/memoryctl/stats_view.hpp"
@@ -148,6 +149,37 @@ BOOST_AUTO_TEST_CASE(lines_fit_the_terminal) {
     ++rows;
   BOOST_TEST(rows == 5u);
   BOOST_TEST(contains(out, "h help"));
+}
+
+BOOST_AUTO_TEST_CASE(a_long_table_scrolls_with_the_cursor) {
+  boost::json::array actors;
+  for (int i = 0; i < 60; ++i)
+    actors.push_back(boost::json::object{{"name", "redis-" + std::to_string(i)},
+                                         {"state", "idle"}});
+  boost::json::object doc{{"actors", actors}};
+  auto many = parse_stats(boost::json::value(doc));
+  view.order = {column::name, false};
+  view.height = 30;
+  view.selected = "redis-0";
+  auto lines = render_frame(&many, history, view);
+  BOOST_TEST(lines.size() <= 30u);
+  auto text = to_plain_text(lines);
+  BOOST_TEST(contains(text, "> redis-0 "));
+  BOOST_TEST(!contains(text, "redis-59 "));
+  BOOST_TEST(contains(text, "rows 1-"));
+  BOOST_TEST(contains(text, " of 60"));
+  view.selected = "redis-59";
+  lines = render_frame(&many, history, view);
+  BOOST_TEST(lines.size() <= 30u);
+  text = to_plain_text(lines);
+  BOOST_TEST(contains(text, "> redis-59 "));
+  BOOST_TEST(!contains(text, "redis-0 "));
+  BOOST_TEST(contains(text, "-60 of 60"));
+  // --once: every row.
+  view.height = 0;
+  text = to_plain_text(render_frame(&many, history, view));
+  BOOST_TEST(contains(text, "redis-0 "));
+  BOOST_TEST(contains(text, "redis-59 "));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

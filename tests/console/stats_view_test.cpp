@@ -102,6 +102,15 @@ BOOST_AUTO_TEST_CASE(sorts_by_each_column_and_filters_by_name) {
   BOOST_TEST(visible_actors(s, "nothing", {}).empty());
 }
 
+BOOST_AUTO_TEST_CASE(names_sort_with_their_numbers_as_numbers) {
+  BOOST_TEST(natural_compare("redis-2", "redis-10") < 0);
+  BOOST_TEST(natural_compare("redis-10", "redis-9") > 0);
+  BOOST_TEST(natural_compare("redis-02", "redis-2") != 0);
+  BOOST_TEST(natural_compare("redis", "redis-0") < 0);
+  BOOST_TEST(natural_compare("front-1", "redis-0") < 0);
+  BOOST_TEST(natural_compare("a", "a") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(trend_and_sparkline_follow_the_frames) {
   mailbox_history h;
   auto frame = [&](int64_t depth) {
