@@ -40,9 +40,13 @@ actor_topology::actor_topology(caf::actor_system& sys,
                                std::size_t shards,
                                std::shared_ptr<telemetry::registry> figures) {
   auto& reg = *figures;
-  store_ = make_storage_pool(
-    sys, figures, storage::parse_database_url(settings.database_url),
-    settings.database_pool_size);
+  // Bounded statements: a lock held elsewhere costs a request a 503, not a
+  // worker for as long as the lock is held.
+  const auto database = storage::with_statement_limits(
+    storage::parse_database_url(settings.database_url),
+    settings.statement_timeout, settings.lock_timeout);
+  store_ = make_storage_pool(sys, figures, database,
+                             settings.database_pool_size);
   cache_ = make_cache(sys, figures,
                       {settings.redis_url, settings.redis_max_connections,
                        settings.redis_timeout, settings.cache_max_bytes});
@@ -68,7 +72,7 @@ actor_topology::actor_topology(caf::actor_system& sys,
   schedule.hour = settings.cleanup_hour;
   schedule.minute = settings.cleanup_minute;
   cleanup_worker_config cleanup;
-  cleanup.url = storage::parse_database_url(settings.database_url);
+  cleanup.url = database;
   cleanup.batch_size = settings.cleanup_batch_size;
   cleanup.batch_pause = settings.cleanup_batch_pause;
   cleanup.key_ttl = settings.idempotency_key_ttl;

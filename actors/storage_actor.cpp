@@ -9,6 +9,7 @@
 #include "actors/errors.hpp"
 #include "actors/result_codec.hpp"
 #include "storage/archive_repository.hpp"
+#include "storage/dialect.hpp"
 #include "storage/errors.hpp"
 #include "storage/idempotency_repository.hpp"
 #include "storage/ownership.hpp"
@@ -59,6 +60,15 @@ caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
   } catch (const std::exception& e) {
     // SOCI puts the bound values into its messages: a version's whole code.
     std::string_view what = e.what();
+    if (st.sql && storage::dialect::classify(*st.sql, e)
+                    == storage::dialect::failure::timed_out) {
+      // The connection is fine (the transaction was rolled back): kept.
+      spdlog::warn("storage: statement or lock timeout: {}{}",
+                   what.substr(0, 400), what.size() > 400 ? "..." : "");
+      return failed(errc::unavailable,
+                    "the database did not answer in time (a lock held "
+                    "elsewhere, or a slow statement): try again later");
+    }
     spdlog::error("storage: {}{} (connection will be reopened)",
                   what.substr(0, 400), what.size() > 400 ? "..." : "");
     st.sql.reset();

@@ -138,6 +138,16 @@ const std::vector<option>& table() {
     {{"CLEANUP_AT", "02:00", "daily cleanup time, UTC (HH:MM)"}, set_cleanup_at},
     {{"DATABASE_POOL_SIZE", "20", "database connections"},
      number(&settings::database_pool_size, 1, 1000, "DATABASE_POOL_SIZE")},
+    {{"DATABASE_STATEMENT_TIMEOUT_MS", "15000",
+      "longest a PostgreSQL statement may run (0: no limit); past it the "
+      "request is 503"},
+     duration(&settings::statement_timeout, 0, 3600000,
+              "DATABASE_STATEMENT_TIMEOUT_MS")},
+    {{"DATABASE_LOCK_TIMEOUT_MS", "5000",
+      "longest a statement waits for a row lock (PostgreSQL) or another "
+      "writer (SQLite, whole seconds) (0: no limit); past it the request is "
+      "503"},
+     duration(&settings::lock_timeout, 0, 3600000, "DATABASE_LOCK_TIMEOUT_MS")},
     {{"REDIS_MAX_CONNECTIONS", "50", "Redis connections"},
      number(&settings::redis_max_connections, 1, 1000, "REDIS_MAX_CONNECTIONS")},
     {{"REDIS_TIMEOUT_MS", "200",
@@ -159,6 +169,13 @@ const std::vector<option>& table() {
      number(&settings::max_import_bytes, 1024, uint64_t{1} << 40, "MAX_IMPORT_BYTES")},
     {{"MAX_JSON_DEPTH", "64", "deepest nesting accepted in a JSON body"},
      number(&settings::max_json_depth, 2, 1000, "MAX_JSON_DEPTH")},
+    {{"MAX_CONNECTIONS", "10000",
+      "open connections past which a new one is answered 503 and closed"},
+     number(&settings::max_connections, 1, 1000000, "MAX_CONNECTIONS")},
+    {{"MAX_IN_FLIGHT", "1024",
+      "requests in flight past which a new one is answered 503 at once "
+      "(health checks and metrics excepted)"},
+     number(&settings::max_in_flight, 1, 1000000, "MAX_IN_FLIGHT")},
     {{"CACHE_MAX_BYTES", "268435456",
       "memory bound of the in-process cache (without REDIS_URL)"},
      number(&settings::cache_max_bytes, 0, uint64_t{1} << 40, "CACHE_MAX_BYTES")},

@@ -28,6 +28,8 @@ struct settings {
   int cleanup_hour = 2;  // CLEANUP_AT, UTC
   int cleanup_minute = 0;
   std::size_t database_pool_size = 20;
+  std::chrono::milliseconds statement_timeout{15000};  // 0: none
+  std::chrono::milliseconds lock_timeout{5000};        // 0: none
   std::size_t redis_max_connections = 50;
   std::chrono::milliseconds redis_timeout{200};
   std::string listen_host = "127.0.0.1";
@@ -37,6 +39,8 @@ struct settings {
   std::size_t max_body_bytes = 33554432;
   std::size_t max_import_bytes = 268435456;
   std::size_t max_json_depth = 64;
+  std::size_t max_connections = 10000;
+  std::size_t max_in_flight = 1024;
   std::size_t cache_max_bytes = 256 * 1024 * 1024;
   std::size_t http_threads = 0;   // 0: one per core
   std::size_t actor_threads = 0;  // 0: one per core

@@ -31,6 +31,13 @@ using std::chrono::steady_clock;
 
 namespace {
 
+/// Routes served even when the daemon sheds load: the probes, and what
+/// shows the operator why.
+bool always_answered(route r) {
+  return r == route::healthz || r == route::readyz || r == route::metrics
+         || r == route::admin_stats;
+}
+
 /// A response ready just before the request deadline still gets this long
 /// to be written.
 constexpr auto min_write_time = std::chrono::seconds{1};
@@ -294,6 +301,17 @@ void http_session::dispatch_request() {
     if (!denied->challenge.empty())
       res.headers.emplace_back("WWW-Authenticate", denied->challenge);
     return send(std::move(res), false);
+  }
+  if (state_->in_flight.count() > state_->options.max_in_flight
+      && !always_answered(match.target)) {
+    log_local_answer(503);
+    return send(make_error_response(
+                  503, error_type::unavailable,
+                  "too many requests in flight (MAX_IN_FLIGHT="
+                    + std::to_string(state_->options.max_in_flight)
+                    + "): retry shortly",
+                  request_id_),
+                false);
   }
   auto request = make_api_request(req, std::move(match), request_id_);
   request.tenant = std::move(std::get<principal>(access).tenant);

@@ -21,6 +21,7 @@
 #include <boost/beast/core/error.hpp>
 
 #include "net/http_session.hpp"
+#include "net/request_id.hpp"
 #include "net/server_state.hpp"
 
 namespace memoryd::net {
@@ -74,6 +75,8 @@ struct server::impl {
 
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  /// Answers a connection past max_connections 503 and closes it.
+  void refuse(tcp::socket socket);
   void run_io();
   void stop_io();
 
@@ -153,6 +156,29 @@ void server::impl::start() {
     threads_.emplace_back([this] { run_io(); });
 }
 
+void server::impl::refuse(tcp::socket socket) {
+  // Written without waiting: a fresh socket's send buffer takes it whole,
+  // and a client that cannot take 200 bytes gets a plain close instead.
+  const auto request_id = new_request_id();
+  const auto body = R"({"error":{"type":"unavailable",)"
+                    R"("message":"too many open connections",)"
+                    R"("request_id":")"
+                    + request_id + "\"}}";
+  const auto answer = "HTTP/1.1 503 Service Unavailable\r\n"
+                      "Server: memoryd\r\n"
+                      "Content-Type: application/json\r\n"
+                      "Retry-After: 1\r\n"
+                      "Connection: close\r\n"
+                      "X-Request-Id: "
+                      + request_id + "\r\nContent-Length: "
+                      + std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(asio::buffer(answer), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
 void server::impl::accept() {
   acceptor_.async_accept(asio::make_strand(ioc_),
                          beast::bind_front_handler(&impl::on_accept, this));
@@ -170,6 +196,10 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
         accept();
     });
     return;
+  }
+  if (state_->sessions.size() >= state_->options.max_connections) {
+    refuse(std::move(socket));
+    return accept();
   }
   // Responses go out in one write; no point in Nagle delaying them.
   socket.set_option(tcp::no_delay(true), ec);

@@ -31,6 +31,11 @@ struct server_options {
   std::size_t max_body_bytes = 32 * 1024 * 1024;
   std::chrono::milliseconds request_timeout{30000};  // header start to response written
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive wait for next request
+  /// Open connections past which a new one is answered 503 and closed.
+  std::size_t max_connections = 10000;
+  /// Requests in flight past which a new one is answered 503 at once
+  /// (/healthz, /readyz, /metrics and /admin/stats excepted).
+  std::size_t max_in_flight = 1024;
   access_policy access;              // no tokens: open
   std::shared_ptr<tls_context> tls;  // set: HTTPS only (make_server_tls_context)
   /// Where responses are counted (by route_labels()); null: nowhere. Must

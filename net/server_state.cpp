@@ -38,6 +38,11 @@ void session_registry::remove(uint64_t id) {
   sessions_.erase(id);
 }
 
+std::size_t session_registry::size() const {
+  std::lock_guard lock{mutex_};
+  return sessions_.size();
+}
+
 std::vector<std::shared_ptr<http_session>> session_registry::live() const {
   std::vector<std::shared_ptr<http_session>> out;
   std::lock_guard lock{mutex_};

@@ -64,6 +64,9 @@ public:
   /// The connections still alive, to act on outside the lock.
   std::vector<std::shared_ptr<http_session>> live() const;
 
+  /// How many are open.
+  std::size_t size() const;
+
 private:
   mutable std::mutex mutex_;
   std::unordered_map<uint64_t, std::weak_ptr<http_session>> sessions_;

@@ -19,9 +19,10 @@ fi
 if [ "${MEMORYD_TEST_DEPS:-0}" = 1 ]; then
   # nodejs and npm run the OpenAPI lint (scripts/lint-openapi.sh); systemd's
   # systemd-analyze checks the unit, dpkg-dev's dpkg-shlibdeps lists the .deb's
-  # dependencies (tests/systemd, tests/packaging); tmux and psql drive
-  # memoryctl top against a stalled daemon (tests/console/top_tmux.sh).
-  packages+=(faketime nodejs npm systemd dpkg-dev tmux postgresql-client)
+  # dependencies (tests/systemd, tests/packaging); promtool checks /metrics;
+  # tmux and psql drive memoryctl top against a stalled daemon
+  # (tests/console/top_tmux.sh).
+  packages+=(faketime nodejs npm systemd dpkg-dev prometheus tmux postgresql-client)
 fi
 
 # Whether package $1 is installed, itself or as what an installed package

@@ -37,9 +37,10 @@ std::string lower(std::string_view s) {
 
 // SOCI splits its connect string on spaces and strips double quotes around a
 // value, so the path is always quoted and may not contain a quote itself.
-std::string sqlite_connect_string(const std::string& path) {
-  return "db=\"" + path + "\" timeout="
-         + std::to_string(sqlite_busy_timeout_seconds);
+std::string sqlite_connect_string(const std::string& path,
+                                  long long busy_timeout_seconds
+                                  = sqlite_busy_timeout_seconds) {
+  return "db=\"" + path + "\" timeout=" + std::to_string(busy_timeout_seconds);
 }
 
 // The inverse of sqlite_connect_string(); a bare path is taken as it is.
@@ -156,6 +157,37 @@ database_url parse_database_url(std::string_view url) {
   throw std::invalid_argument("database URL scheme \"" + scheme
                               + "\" is not supported: expected sqlite, "
                                 "postgresql or postgres");
+}
+
+database_url with_statement_limits(database_url url,
+                                   std::chrono::milliseconds statement_timeout,
+                                   std::chrono::milliseconds lock_timeout) {
+  if (url.kind == backend::sqlite) {
+    if (lock_timeout.count() > 0) {
+      const auto seconds
+        = std::max<long long>(1, (lock_timeout.count() + 999) / 1000);
+      url.connect_string
+        = sqlite_connect_string(sqlite_path(url.connect_string), seconds);
+    }
+    return url;
+  }
+  if (url.connect_string.find("options=") != std::string::npos)
+    return url;  // the operator's own options win
+  std::string options;
+  auto add = [&](std::string_view name, std::chrono::milliseconds value) {
+    if (value.count() <= 0)
+      return;
+    // URI-encoded "-c name=value", space separated.
+    options += options.empty() ? "" : "%20";
+    options += "-c%20" + std::string{name} + "%3D" + std::to_string(value.count());
+  };
+  add("statement_timeout", statement_timeout);
+  add("lock_timeout", lock_timeout);
+  if (!options.empty()) {
+    url.connect_string += url.connect_string.find('?') == std::string::npos ? '?' : '&';
+    url.connect_string += "options=" + options;
+  }
+  return url;
 }
 
 std::unique_ptr<soci::session> open_database(const database_url& url) {

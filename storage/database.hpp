@@ -3,6 +3,7 @@
 // Opening a database from DATABASE_URL, for both backends, with the
 // connection settings every memoryd connection needs.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,16 @@ struct database_url {
 /// `postgresql://user:pw@host:port/db?...` (also `postgres://`).
 /// Throws std::invalid_argument with a message naming what is wrong.
 database_url parse_database_url(std::string_view url);
+
+/// `url` with bounds on every statement of its connections, so that a lock
+/// held elsewhere or a runaway query fails instead of hanging a worker:
+/// PostgreSQL gets `statement_timeout` and `lock_timeout` (libpq
+/// `options`, unless the URL sets options itself: they survive
+/// reconnects); SQLite waits for another writer at most `lock_timeout`
+/// (whole seconds, at least one). A zero duration leaves that bound unset.
+database_url with_statement_limits(database_url url,
+                                   std::chrono::milliseconds statement_timeout,
+                                   std::chrono::milliseconds lock_timeout);
 
 /// Opens one connection and applies the per-connection settings:
 /// SQLite: WAL, synchronous=FULL, foreign_keys=ON, busy_timeout;

@@ -143,6 +143,9 @@ failure classify_postgresql(const soci::postgresql_soci_error& e) {
     return failure::connection_lost;
   if (state.starts_with("23")) // integrity_constraint_violation
     return failure::constraint_violation;
+  if (state == "57014"     // query_canceled: statement_timeout
+      || state == "55P03") // lock_not_available: lock_timeout
+    return failure::timed_out;
   return failure::other;
 }
 

@@ -72,6 +72,9 @@ enum class failure {
   connection_lost,
   /// A unique, foreign-key, check or not-null constraint refused the write.
   constraint_violation,
+  /// The statement ran past statement_timeout, or waited for a lock past
+  /// lock_timeout (PostgreSQL): retrying would wait as long again.
+  timed_out,
   /// Anything else, including every non-SOCI exception.
   other,
 };

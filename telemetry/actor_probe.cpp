@@ -27,7 +27,7 @@ void actor_probe::enqueued(int64_t now_ns) noexcept {
 void actor_probe::begin(std::string_view request_id, int64_t sent_ns,
                         const char* what, int64_t now_ns) noexcept {
   taken_.fetch_add(1, std::memory_order_relaxed);
-  last_taken_ns_.store(now_ns, std::memory_order_relaxed);
+  last_active_ns_.store(now_ns, std::memory_order_relaxed);
   current_start_ns_ = now_ns;
   current_wait_ns_ = sent_ns > 0 ? now_ns - sent_ns : 0;
   current_id_ = short_text::of(request_id);
@@ -39,6 +39,7 @@ void actor_probe::begin(std::string_view request_id, int64_t sent_ns,
 void actor_probe::end(int64_t now_ns) noexcept {
   const auto took = now_ns - current_start_ns_;
   handled_.fetch_add(1, std::memory_order_relaxed);
+  last_active_ns_.store(now_ns, std::memory_order_relaxed);
   handler_.observe(took);
   current_.store({});
   // Replace the fastest (or a forgotten) one of the slowest kept.
@@ -69,7 +70,7 @@ probe_reading actor_probe::read() const noexcept {
   if (out.mailbox > 0 && out.mailbox < static_cast<int64_t>(stamp_slots))
     out.oldest_queued_ns
       = stamps_[taken & (stamp_slots - 1)].load(std::memory_order_relaxed);
-  out.last_taken_ns = last_taken_ns_.load(std::memory_order_relaxed);
+  out.last_active_ns = last_active_ns_.load(std::memory_order_relaxed);
   out.current = current_.load();
   out.handler = handler_.read();
   out.wait = wait_.read();

@@ -56,7 +56,7 @@ struct probe_reading {
   int64_t mailbox_peak = 0;       // since the start
   int64_t oldest_queued_ns = 0;   // enqueue time of the oldest waiting
                                   // request, 0: none
-  int64_t last_taken_ns = 0;      // when it last took a request
+  int64_t last_active_ns = 0;     // when it last took or finished one
   current_message current;
   histogram_counts handler;
   histogram_counts wait;
@@ -130,7 +130,7 @@ private:
   std::atomic<uint64_t> errors_{0};
   std::atomic<int64_t> peak_{0};
   std::atomic<int64_t> window_peak_{0};
-  std::atomic<int64_t> last_taken_ns_{0};
+  std::atomic<int64_t> last_active_ns_{0};
   // Enqueue times by sequence number, for the age of the oldest waiting
   // request while the actor takes none.
   std::array<std::atomic<int64_t>, stamp_slots> stamps_{};

@@ -29,7 +29,7 @@ actor_judgement judge(const probe_reading& r, int64_t now_ns,
   if (busy && out.busy_ns > stall_after_ns)
     out.state = actor_state::stalled;
   else if (!busy && r.mailbox > 0
-           && now_ns - std::max(r.last_taken_ns, r.oldest_queued_ns)
+           && now_ns - std::max(r.last_active_ns, r.oldest_queued_ns)
                 > stall_after_ns)
     out.state = actor_state::stalled;
   else if (busy || r.mailbox > 0)

@@ -22,7 +22,8 @@ struct actor_judgement {
 };
 
 /// Stalled: a handler running longer than `stall_after_ns`, or requests
-/// queued and none taken for that long.
+/// queued while the actor has neither taken nor finished one for that long
+/// (an event-based actor starved of scheduler threads).
 actor_judgement judge(const probe_reading& r, int64_t now_ns,
                       int64_t stall_after_ns);
 

@@ -142,6 +142,8 @@ int run(const config::settings& settings) {
   options.max_body_bytes = settings.max_body_bytes;
   options.request_timeout = settings.request_timeout;
   options.idle_timeout = settings.idle_timeout;
+  options.max_connections = settings.max_connections;
+  options.max_in_flight = settings.max_in_flight;
   options.access = net::access_policy{settings.api_tokens, settings.admin_tokens};
   options.tls = tls;
   options.metrics = &figures->http();

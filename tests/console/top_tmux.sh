@@ -70,13 +70,15 @@ db_url="${MEMORYD_TEST_PG_URL%/*}/$db"
 admin_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 # start_daemon ADDRESS: memoryd in the background, its port in $port, its
-# log in $scratch/memoryd.log (a new one each start).
+# log in $scratch/memoryd.log (a new one each start). No lock or statement
+# timeout: the blocked write must stay blocked until the test lets it go.
 starts=0
 start_daemon() {
   starts=$((starts + 1))
   [ -f "$scratch/memoryd.log" ] && mv "$scratch/memoryd.log" "$scratch/memoryd.$starts.log"
   DATABASE_URL="$db_url" REDIS_URL="$MEMORYD_TEST_REDIS_URL" \
     LISTEN_ADDRESS="$1" ADMIN_TOKENS="$admin_token" DATABASE_POOL_SIZE=2 \
+    DATABASE_LOCK_TIMEOUT_MS=0 DATABASE_STATEMENT_TIMEOUT_MS=0 \
     LOG_LEVEL=info "$memoryd" >"$scratch/memoryd.log" 2>&1 &
   daemon_pid=$!
   local deadline=$((SECONDS + 60))

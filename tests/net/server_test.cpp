@@ -369,6 +369,67 @@ BOOST_AUTO_TEST_CASE(unanswered_request_is_503_after_request_timeout) {
   BOOST_TEST(eventually([&] { return f.server.in_flight() == 0; }));
 }
 
+BOOST_AUTO_TEST_CASE(past_max_in_flight_requests_are_503_at_once) {
+  auto options = test_options();
+  options.max_in_flight = 2;
+  fixture f{options};
+  f.hold_requests();
+  const auto session = std::string{"/api/sessions/"} + uuid;
+  std::vector<std::unique_ptr<test_client>> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(std::make_unique<test_client>(f.port));
+    holders.back()->send(get(session));
+  }
+  BOOST_REQUIRE(eventually([&] { return f.calls.held_count() == 2; }));
+  test_client extra{f.port};
+  auto start = std::chrono::steady_clock::now();
+  auto shed = extra.roundtrip(get(session));
+  BOOST_TEST((std::chrono::steady_clock::now() - start < 2s));
+  check_envelope(shed, 503, "unavailable");
+  BOOST_TEST(shed[http::field::retry_after] == "1");
+  BOOST_TEST(shed.keep_alive());  // the connection stays usable
+  BOOST_TEST(f.calls.held_count() == 2u);  // never dispatched
+  // The probes are always answered, through the same connection.
+  extra.send(get("/healthz"));
+  BOOST_REQUIRE(eventually([&] { return f.calls.held_count() == 3; }));
+  f.calls.nth_held(2)->respond(ok());
+  BOOST_TEST(extra.receive().result_int() == 200u);
+  // Once the held ones are answered, requests pass again.
+  f.calls.nth_held(0)->respond(ok());
+  f.calls.nth_held(1)->respond(ok());
+  for (auto& h : holders)
+    BOOST_TEST(h->receive().result_int() == 200u);
+  BOOST_REQUIRE(eventually([&] { return f.server.in_flight() == 0; }));
+  extra.send(get(session));
+  BOOST_REQUIRE(eventually([&] { return f.calls.held_count() == 4; }));
+  f.calls.nth_held(3)->respond(ok());
+  BOOST_TEST(extra.receive().result_int() == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(past_max_connections_a_new_one_is_503_and_closed) {
+  auto options = test_options();
+  options.max_connections = 2;
+  fixture f{options};
+  auto first = std::make_unique<test_client>(f.port);
+  test_client second{f.port};
+  BOOST_TEST(first->roundtrip(get("/healthz")).result_int() == 200u);
+  BOOST_TEST(second.roundtrip(get("/healthz")).result_int() == 200u);
+  test_client third{f.port};
+  auto refused = third.receive();
+  check_envelope(refused, 503, "unavailable");
+  BOOST_TEST(refused[http::field::retry_after] == "1");
+  BOOST_TEST(third.closed_by_server());
+  // Accepting goes on: once one closes, a new connection is served.
+  first.reset();
+  BOOST_REQUIRE(eventually([&] {
+    test_client again{f.port};
+    boost::beast::error_code ec;
+    again.send(get("/healthz"));
+    auto res = again.receive(ec);
+    return !ec && res.result_int() == 200u;
+  }));
+}
+
 BOOST_AUTO_TEST_CASE(slow_request_is_408) {
   auto options = test_options();
   options.request_timeout = 300ms;

@@ -70,6 +70,36 @@ BOOST_AUTO_TEST_CASE(parses_postgresql_urls_and_hides_passwords) {
              "postgresql://db/memoryd?application_name=fleet-7");
 }
 
+BOOST_AUTO_TEST_CASE(statement_limits_go_into_the_connect_string) {
+  using std::chrono::milliseconds;
+  const auto pg = with_statement_limits(
+    parse_database_url("postgresql://db/memoryd"), milliseconds{15000},
+    milliseconds{5000});
+  BOOST_TEST(pg.connect_string
+             == "postgresql://db/memoryd?application_name=memoryd&options="
+                "-c%20statement_timeout%3D15000%20-c%20lock_timeout%3D5000");
+  const auto lock_only = with_statement_limits(
+    parse_database_url("postgresql://db/memoryd"), milliseconds{0},
+    milliseconds{250});
+  BOOST_TEST(lock_only.connect_string
+             == "postgresql://db/memoryd?application_name=memoryd&options="
+                "-c%20lock_timeout%3D250");
+  // The operator's own options are left alone.
+  const auto own = with_statement_limits(
+    parse_database_url("postgresql://db/m?options=-c%20work_mem%3D64MB"),
+    milliseconds{15000}, milliseconds{5000});
+  BOOST_TEST(own.connect_string.find("statement_timeout") == std::string::npos);
+  // SQLite: the busy timeout, in whole seconds, at least one.
+  const auto lite = with_statement_limits(
+    parse_database_url("sqlite:///var/lib/m.db"), milliseconds{15000},
+    milliseconds{2500});
+  BOOST_TEST(lite.connect_string == "db=\"/var/lib/m.db\" timeout=3");
+  const auto short_wait = with_statement_limits(
+    parse_database_url("sqlite:///var/lib/m.db"), milliseconds{0},
+    milliseconds{10});
+  BOOST_TEST(short_wait.connect_string == "db=\"/var/lib/m.db\" timeout=1");
+}
+
 BOOST_AUTO_TEST_CASE(rejects_bad_urls_with_a_reason) {
   BOOST_TEST(contains(parse_error("memoryd.db"), "no scheme"));
   const auto mysql = parse_error("mysql://root:hunter2@db/memoryd");
