@@ -72,9 +72,11 @@ Options:
                       empty or a # comment (e.g. a systemd credential)
   --token TOKEN       the bearer token itself (visible in `ps`: prefer
                       --token-file or $MEMORYD_TOKEN); an API token for
-                      export and import, an admin token for cleanup
+                      export and import, an admin token for cleanup and
+                      top
   --timeout SECONDS   how long to wait for the daemon (default: 10 for
-                      health, 5 for top, 300 for export and import, 3600 for cleanup)
+                      health, 5 for top, 300 for export and import, 3600
+                      for cleanup)
   -o, --output FILE   export: write to FILE (atomically: FILE.tmp, fsync,
                       rename), not stdout
   --no-sites          export: the session and its preferences only
@@ -85,9 +87,10 @@ Options:
   --interval SECONDS  top: between frames (default 2; 0.5 to 60)
   --help              this text
 
-Exit codes: 0 done, 1 the daemon refused (its error on stderr), 2 usage,
-3 daemon unreachable or timed out (also: its TLS certificate is not
-trusted), 4 a local file could not be read or written, or is not an export.
+Exit codes: 0 done, 1 the daemon refused (its error on stderr), 2 usage
+(also: top without a terminal and without --once or --json), 3 daemon
+unreachable or timed out (also: its TLS certificate is not trusted), 4 a
+local file could not be read or written, or is not an export.
 )";
 
 struct options {
