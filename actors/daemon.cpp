@@ -46,7 +46,8 @@ actor_topology::actor_topology(caf::actor_system& sys,
     storage::parse_database_url(settings.database_url),
     settings.statement_timeout, settings.lock_timeout);
   store_ = make_storage_pool(sys, figures, database,
-                             settings.database_pool_size);
+                             settings.database_pool_size,
+                             settings.database_queue_limit);
   cache_ = make_cache(sys, figures,
                       {settings.redis_url, settings.redis_max_connections,
                        settings.redis_timeout, settings.cache_max_bytes});
@@ -112,6 +113,7 @@ void actor_topology::stop() {
   quit_all(backup_->workers());
   quit_all(cache_->workers());
   quit_all(store_->workers());
+  quit(store_->refuser());
 }
 
 } // namespace memoryd

@@ -6,6 +6,7 @@
 
 #include "actors/admin_routes.hpp"
 #include "actors/backup_routes.hpp"
+#include "actors/conditional_get.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "actors/session_routes.hpp"
@@ -65,6 +66,7 @@ void exchange::respond(api_response response) const {
   auto ms = std::chrono::duration<double, std::milli>(
               std::chrono::steady_clock::now() - started)
               .count();
+  response = conditional(request, std::move(response));
   spdlog::info("request id={} route={} status={} ms={:.2f}", request.request_id,
                to_string(request.target), response.status, ms);
   responder->respond(std::move(response));

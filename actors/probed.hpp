@@ -31,13 +31,36 @@ struct probed {
   probe_ptr probe;
 };
 
-/// A fixed set of workers of one interface.
+/// A fixed set of workers of one interface, optionally bounded: once every
+/// worker has `queue_limit` requests pending, a request goes to the refuser
+/// instead, which answers errc::unavailable at once.
 template <class Handle>
 class worker_pool {
 public:
-  explicit worker_pool(std::vector<probed<Handle>> workers)
-    : workers_(std::move(workers)) {
+  explicit worker_pool(std::vector<probed<Handle>> workers,
+                       int64_t queue_limit = 0, Handle refuser = {},
+                       std::atomic<uint64_t>* refused = nullptr)
+    : workers_(std::move(workers)),
+      queue_limit_(queue_limit),
+      refuser_(std::move(refuser)),
+      refused_(refused) {
     // nop
+  }
+
+  /// The worker for the next request, or null when the pool is full.
+  const probed<Handle>* admit() const {
+    const auto& w = pick();
+    if (queue_limit_ > 0 && w.probe->pending() >= queue_limit_) {
+      if (refused_)
+        refused_->fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    return &w;
+  }
+
+  /// Answers every request with errc::unavailable (admit() said full).
+  const Handle& refuser() const {
+    return refuser_;
   }
 
   /// The worker with the fewest pending requests; ties go round.
@@ -64,6 +87,9 @@ public:
 private:
   std::vector<probed<Handle>> workers_;
   mutable std::atomic<std::size_t> next_{0};
+  int64_t queue_limit_;
+  Handle refuser_;
+  std::atomic<uint64_t>* refused_;
 };
 
 template <class Handle>
@@ -71,15 +97,25 @@ using pool_ptr = std::shared_ptr<const worker_pool<Handle>>;
 
 /// Spawns `size` workers named "<type>-<i>" with `spawn_worker(probe)`.
 template <class Handle, class SpawnWorker>
-pool_ptr<Handle> make_pool(telemetry::registry& reg, const std::string& type,
-                           telemetry::actor_kind kind, std::size_t size,
-                           SpawnWorker spawn_worker) {
+std::vector<probed<Handle>>
+spawn_workers(telemetry::registry& reg, const std::string& type,
+              telemetry::actor_kind kind, std::size_t size,
+              SpawnWorker spawn_worker) {
   std::vector<probed<Handle>> workers;
   for (std::size_t i = 0; i < size; ++i) {
     auto probe = reg.add_actor(type + "-" + std::to_string(i), type, kind);
     workers.push_back({spawn_worker(probe), probe});
   }
-  return std::make_shared<const worker_pool<Handle>>(std::move(workers));
+  return workers;
+}
+
+/// An unbounded pool of spawn_workers().
+template <class Handle, class SpawnWorker>
+pool_ptr<Handle> make_pool(telemetry::registry& reg, const std::string& type,
+                           telemetry::actor_kind kind, std::size_t size,
+                           SpawnWorker spawn_worker) {
+  return std::make_shared<const worker_pool<Handle>>(
+    spawn_workers<Handle>(reg, type, kind, size, std::move(spawn_worker)));
 }
 
 /// The trace of a request made on behalf of the HTTP request `request_id`.
@@ -97,13 +133,21 @@ auto traced_request(Self self, const probed<Handle>& dest, Timeout timeout,
                        std::forward<Ts>(xs)...);
 }
 
-/// The same to the pool's least loaded worker.
+/// The same to the pool's least loaded worker, or to its refuser when the
+/// pool is full (the caller's error handler sees errc::unavailable).
 template <class Self, class Handle, class Timeout, class Atom, class... Ts>
 auto traced_request(Self self, const pool_ptr<Handle>& pool, Timeout timeout,
                     const trace& cause, Atom atom, Ts&&... xs) {
-  return traced_request(self, pool->pick(), timeout, cause, atom,
-                        std::forward<Ts>(xs)...);
+  if (const auto* worker = pool->admit())
+    return traced_request(self, *worker, timeout, cause, atom,
+                          std::forward<Ts>(xs)...);
+  return self->request(pool->refuser(), timeout, atom, cause,
+                       std::forward<Ts>(xs)...);
 }
+
+/// Spawns the refuser of a bounded pool: it answers every message with
+/// errc::unavailable and `message`.
+caf::actor spawn_refuser(caf::actor_system& sys, std::string message);
 
 /// A one-way message (no answer awaited) on behalf of `cause`.
 template <class Handle, class Atom, class... Ts>

@@ -1,10 +1,13 @@
 #include "actors/session_routes.hpp"
 
+#include "actors/conditional_get.hpp"
+
 #include <functional>
 
 #include <boost/json.hpp>
 
 #include "actors/cursor.hpp"
+#include "actors/conditional_get.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "actors/merge_patch.hpp"
@@ -14,10 +17,6 @@
 namespace memoryd {
 
 namespace {
-
-std::string etag(int64_t revision) {
-  return "\"" + std::to_string(revision) + "\"";
-}
 
 api_response session_response(unsigned status, rendered& r) {
   api_response res{status, {{"ETag", etag(r.revision)}}, std::move(r.body)};

@@ -1,6 +1,7 @@
 #include "actors/site_routes.hpp"
 
 
+#include "actors/conditional_get.hpp"
 #include "actors/cursor.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
@@ -68,7 +69,8 @@ void get_site(front_pointer self, exchange_ptr ex) {
   ask<rendered>(
     self, ex, shard_for(self->state.wiring.sites, id),
     [](rendered& r) {
-      return api_response{200, {cache_header(r)}, std::move(r.body)};
+      return api_response{200, {cache_header(r), {"ETag", etag(r.revision)}},
+                          std::move(r.body)};
     },
     atom::site_view::value, ex->request.tenant, id);
 }

@@ -426,16 +426,23 @@ storage_worker(self_ptr self, probe_ptr probe,
 pool_ptr<storage_actor>
 make_storage_pool(caf::actor_system& sys,
                   std::shared_ptr<telemetry::registry> figures,
-                  const storage::database_url& url, std::size_t size) {
+                  const storage::database_url& url, std::size_t size,
+                  std::size_t queue_limit) {
   auto& database = figures->database();
   database.kind
     = url.kind == storage::backend::postgresql ? "postgresql" : "sqlite";
   database.pool_size = static_cast<int64_t>(size);
-  return make_pool<storage_actor>(
+  auto workers = spawn_workers<storage_actor>(
     *figures, "storage", telemetry::actor_kind::detached, size,
     [&](probe_ptr probe) {
       return sys.spawn<caf::detached>(storage_worker, probe, figures, url);
     });
+  auto refuser = caf::actor_cast<storage_actor>(spawn_refuser(
+    sys, "every database connection has DATABASE_QUEUE_LIMIT requests "
+         "waiting: try again shortly"));
+  return std::make_shared<const worker_pool<storage_actor>>(
+    std::move(workers), static_cast<int64_t>(queue_limit), std::move(refuser),
+    &database.refused);
 }
 
 } // namespace memoryd

@@ -50,10 +50,13 @@ storage_worker(storage_actor::stateful_pointer<storage_worker_state> self,
                probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
                storage::database_url url);
 
-/// `size` detached workers, registered in `figures`.
+/// `size` detached workers, registered in `figures`; a request that finds
+/// `queue_limit` pending at every worker (0: no limit) is answered
+/// errc::unavailable at once.
 pool_ptr<storage_actor>
 make_storage_pool(caf::actor_system& sys,
                   std::shared_ptr<telemetry::registry> figures,
-                  const storage::database_url& url, std::size_t size);
+                  const storage::database_url& url, std::size_t size,
+                  std::size_t queue_limit);
 
 } // namespace memoryd

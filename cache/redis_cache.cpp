@@ -36,6 +36,18 @@ void pending_invalidations::erase(const std::string& key, uint64_t generation) {
     keys_.erase(it);
 }
 
+void pending_invalidations::server_seen(const std::string& run_id) {
+  std::lock_guard guard{mutex_};
+  if (run_id == run_id_)
+    return;
+  if (!run_id_.empty()) {
+    everything_ = true;
+    keys_.clear();
+    ++generation_;
+  }
+  run_id_ = run_id;
+}
+
 bool pending_invalidations::everything(uint64_t& generation) const {
   std::lock_guard<std::mutex> guard{mutex_};
   generation = generation_;
@@ -99,6 +111,11 @@ bool redis_cache::ping() {
 }
 
 bool redis_cache::settle(const std::string& key) {
+  // Connected first, so that a restart of Redis is known before its data
+  // is read.
+  if (!client_.connect())
+    return false;
+  pending_->server_seen(client_.server_run_id());
   uint64_t generation = 0;
   if (pending_->everything(generation)) {
     if (!client_.remove_matching(namespace_pattern_))

@@ -34,6 +34,11 @@ public:
   /// Forgets `key` unless it was added again after `generation`.
   void erase(const std::string& key, uint64_t generation);
 
+  /// A connection reached the Redis run `run_id`. Another run than the one
+  /// seen before means a restart, whose data may come from an old snapshot
+  /// (RDB, AOF): everything becomes suspect.
+  void server_seen(const std::string& run_id);
+
   /// Whether everything is suspect; `generation` identifies this state so
   /// that a flush only clears it when nothing failed meanwhile.
   bool everything(uint64_t& generation) const;
@@ -45,6 +50,7 @@ private:
   mutable std::mutex mutex_;
   std::size_t max_keys_;
   std::unordered_map<std::string, uint64_t> keys_;  // key -> generation
+  std::string run_id_;  // of the Redis run last seen
   bool everything_ = false;
   uint64_t generation_ = 0;  // bumped by every add()
 };

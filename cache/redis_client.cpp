@@ -253,7 +253,6 @@ bool redis_client::ensure_connected() {
 }
 
 bool redis_client::handshake() {
-  bool answered = false;
   if (!options_.password.empty()) {
     auto auth = options_.username.empty()
                   ? call({"AUTH", options_.password}, REDIS_REPLY_STATUS)
@@ -261,16 +260,23 @@ bool redis_client::handshake() {
                          REDIS_REPLY_STATUS);
     if (!auth)
       return false;
-    answered = true;
   }
-  if (options_.db != 0) {
-    if (!call({"SELECT", std::to_string(options_.db)}, REDIS_REPLY_STATUS))
-      return false;
-    answered = true;
+  if (options_.db != 0
+      && !call({"SELECT", std::to_string(options_.db)}, REDIS_REPLY_STATUS))
+    return false;
+  // Also proves the server answers (the kernel of a stopped server still
+  // accepts connections), and says which run of it this is.
+  auto info = call({"INFO", "server"}, REDIS_REPLY_STRING);
+  if (!info)
+    return false;
+  std::string_view text{info->str, info->len};
+  constexpr std::string_view field = "run_id:";
+  server_run_id_.clear();
+  if (auto at = text.find(field); at != std::string_view::npos) {
+    auto value = text.substr(at + field.size());
+    server_run_id_ = std::string{value.substr(0, value.find_first_of("\r\n"))};
   }
-  // A TCP connect alone proves little (the kernel of a stopped server still
-  // accepts), so without AUTH or SELECT a PING makes the server answer.
-  return answered || call({"PING"}, REDIS_REPLY_STATUS);
+  return true;
 }
 
 redis_client::reply_ptr

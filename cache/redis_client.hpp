@@ -74,6 +74,18 @@ public:
   /// PING; false when unreachable.
   bool ping();
 
+  /// Connects unless connected or backing off; whether it is connected.
+  bool connect() {
+    return ensure_connected();
+  }
+
+  /// The run_id of the server of the current connection (INFO server):
+  /// another one after a reconnect means Redis restarted, maybe from an
+  /// old snapshot. Empty before the first connection.
+  const std::string& server_run_id() const {
+    return server_run_id_;
+  }
+
   bool connected() const;
   uint64_t errors() const;
   const std::string& last_error() const;
@@ -93,7 +105,7 @@ private:
   /// Connects unless backing off; the backoff resets once handshake() has
   /// succeeded.
   bool ensure_connected();
-  /// AUTH and SELECT as configured, else PING: at least one round trip.
+  /// AUTH and SELECT as configured, then INFO server (the run_id).
   bool handshake();
   /// Sends one command on the open connection and reads its reply. A
   /// transport failure fails the connection and yields nullptr; an error
@@ -114,6 +126,7 @@ private:
   uint64_t connect_attempts_ = 0;
   std::string last_error_;
   std::string script_sha_;
+  std::string server_run_id_;
 };
 
 } // namespace memoryd::cache

@@ -138,6 +138,11 @@ const std::vector<option>& table() {
     {{"CLEANUP_AT", "02:00", "daily cleanup time, UTC (HH:MM)"}, set_cleanup_at},
     {{"DATABASE_POOL_SIZE", "20", "database connections"},
      number(&settings::database_pool_size, 1, 1000, "DATABASE_POOL_SIZE")},
+    {{"DATABASE_QUEUE_LIMIT", "32",
+      "requests that may wait for each database connection (0: no limit); "
+      "past it, on every connection, a request is 503 at once"},
+     number(&settings::database_queue_limit, 0, 1000000,
+            "DATABASE_QUEUE_LIMIT")},
     {{"DATABASE_STATEMENT_TIMEOUT_MS", "15000",
       "longest a PostgreSQL statement may run (0: no limit); past it the "
       "request is 503"},

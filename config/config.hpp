@@ -28,6 +28,7 @@ struct settings {
   int cleanup_hour = 2;  // CLEANUP_AT, UTC
   int cleanup_minute = 0;
   std::size_t database_pool_size = 20;
+  std::size_t database_queue_limit = 32;  // per connection; 0: none
   std::chrono::milliseconds statement_timeout{15000};  // 0: none
   std::chrono::milliseconds lock_timeout{5000};        // 0: none
   std::size_t redis_max_connections = 50;

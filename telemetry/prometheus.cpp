@@ -139,18 +139,15 @@ std::string actor_label(const std::string& type) {
 
 void write_actors(writer& w, const registry& reg, int64_t now) {
   auto types = by_type(reg, now);
-  auto gauge = [&](std::string_view name, std::string_view help,
-                   auto figure) {
-    w.family(name, "gauge", help);
+  // One family with a series per actor type.
+  auto per_type = [&](std::string_view kind, std::string_view name,
+                      std::string_view help, auto figure) {
+    w.family(name, kind, help);
     for (const auto& [type, t] : types)
       w.line(name, actor_label(type), number(figure(t)));
   };
-  auto counter = [&](std::string_view name, std::string_view help,
-                     auto figure) {
-    w.family(name, "counter", help);
-    for (const auto& [type, t] : types)
-      w.line(name, actor_label(type), number(figure(t)));
-  };
+  auto gauge = [&](auto&&... xs) { per_type("gauge", xs...); };
+  auto counter = [&](auto&&... xs) { per_type("counter", xs...); };
   gauge("memoryd_actors", "Actor instances of each type.",
         [](const type_totals& t) { return t.actors; });
   counter("memoryd_actor_messages_total",
@@ -250,6 +247,10 @@ void write_dependencies(writer& w, const registry& reg) {
   simple("memoryd_database_errors_total", "counter",
          "Database calls that failed for a reason other than the request.",
          "", number(d.errors.load()));
+  simple("memoryd_database_refused_total", "counter",
+         "Requests answered 503 at once: every storage worker had "
+         "DATABASE_QUEUE_LIMIT requests pending.",
+         "", number(d.refused.load()));
   simple("memoryd_database_pool_size", "gauge",
          "Database connections (storage workers) configured.", "",
          number(d.pool_size.load()));

@@ -35,6 +35,7 @@ struct database_figures {
   std::atomic<bool> up{true};
   std::atomic<uint64_t> errors{0};  // statements that failed (not 4xx)
   std::atomic<int64_t> pool_size{0};
+  std::atomic<uint64_t> refused{0};  // requests turned away: the pool full
 };
 
 struct cleanup_figures {

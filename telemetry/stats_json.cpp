@@ -181,6 +181,7 @@ json::object database_section(const registry& reg, const actor_totals& t) {
   out["kind"] = d.kind.load(std::memory_order_relaxed);
   out["up"] = d.up.load(std::memory_order_relaxed);
   out["errors"] = d.errors.load(std::memory_order_relaxed);
+  out["refused"] = d.refused.load(std::memory_order_relaxed);
   out["pool_size"] = d.pool_size.load(std::memory_order_relaxed);
   out["pool_in_use"] = t.in_use;
   out["pool_queued"] = t.queued;

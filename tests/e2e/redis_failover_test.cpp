@@ -4,9 +4,12 @@
 #define BOOST_TEST_MODULE memoryd redis failover
 #include <boost/test/unit_test.hpp>
 
+#include <thread>
+
 #include "tests/e2e/api_client.hpp"
 #include "tests/support/daemon_process.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/raw_redis.hpp"
 #include "tests/support/redis_process.hpp"
 #include "tests/support/test_env.hpp"
 
@@ -67,6 +70,44 @@ BOOST_AUTO_TEST_CASE(requests_survive_redis_outage_and_caching_resumes) {
   auto hit = c.get(path);
   BOOST_TEST(hit.object().at("state") == (json::object{{"v", 2}}));
   BOOST_TEST(c.get("/readyz").object().at("cache").at("state").as_string() == "up");
+}
+
+BOOST_AUTO_TEST_CASE(a_restart_from_an_old_snapshot_serves_nothing_stale) {
+  redis_process redis;
+  std::optional<daemon_process> daemon;
+  std::optional<api_client> client;
+  auto first = start(redis, daemon, client);
+  auto& c = *client;
+  auto second = "/api/sessions/"
+                + std::string{c.create_session({{"state", {{"v", 1}}}})
+                                .at("session_id")
+                                .as_string()};
+  // The snapshot holds revision 1 of both; revision 2 reaches Redis after.
+  raw_redis{"127.0.0.1", redis.port(), 1s}.command({"SAVE"});
+  for (const auto& path : {first, second}) {
+    BOOST_TEST_REQUIRE(c.put(path, {{"state", {{"v", 2}}}}).status == 200u);
+    auto cached = c.get(path);
+    BOOST_TEST(cached.header("X-Cache") == "hit");
+    BOOST_TEST(cached.object().at("revision").as_int64() == 2);
+  }
+
+  redis.restart();  // loads the snapshot: revision 1 of both is back
+  raw_redis check{"127.0.0.1", redis.port(), 1s};
+  BOOST_TEST(check.integer({"EXISTS", "memoryd:v2:session:"
+                                        + second.substr(second.rfind('/') + 1)})
+             == 1);
+  // Reads of the first until caching has resumed, then of the second: every
+  // one answers revision 2, never the snapshot's.
+  bool resumed = eventually(15s, [&] {
+    auto r = c.get(first);
+    BOOST_TEST_REQUIRE(r.object().at("revision").as_int64() == 2, r.raw.body);
+    return r.header("X-Cache") == "hit";
+  });
+  BOOST_TEST(resumed);
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.get(second);
+    BOOST_TEST(r.object().at("revision").as_int64() == 2, r.raw.body);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_hung_redis_costs_a_timeout_not_an_error) {

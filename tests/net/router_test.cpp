@@ -84,6 +84,30 @@ BOOST_AUTO_TEST_CASE(one_trailing_slash_is_ignored) {
   BOOST_TEST(expect_error("GET", "/api/sessions//").status == 404u);
 }
 
+BOOST_AUTO_TEST_CASE(non_canonical_paths_name_no_resource) {
+  // Decoded per segment: an encoded character of an id is that character.
+  BOOST_TEST(route_of("GET", "/api/sessions/%30b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a")
+             == "session_get");
+  // Nothing else is normalised, on any route: 404, never another resource.
+  for (std::string_view target :
+       {"/api/sessions/./0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a",
+        "/api/sessions/x/../0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a",
+        "/api/sessions%2F0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a",
+        "//api/sessions/0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a",
+        "/api/sessions/sites/0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a//versions",
+        "/api/Sessions/sites/0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a",
+        "/admin/./stats", "/metrics/.."}) {
+    BOOST_TEST_CONTEXT(target) {
+      BOOST_TEST(expect_error("GET", target).status == 404u);
+    }
+  }
+  // In an ID position, a decoded "sites/<id>" is no ID.
+  BOOST_TEST(expect_error("GET",
+                          "/api/sessions/sites%2F0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a")
+               .status
+             == 400u);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_paths_are_404) {
   for (std::string_view target :
        {"/", "/nope", "/api", "/api/", "/healthz/extra", "/api//sessions",

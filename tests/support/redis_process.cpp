@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -39,12 +40,13 @@ bool answers(uint16_t port, pid_t pid, const std::string& password) {
   }
 }
 
-pid_t spawn_redis_server(uint16_t port, const std::string& requirepass) {
+pid_t spawn_redis_server(uint16_t port, const std::string& requirepass,
+                         const std::string& dir) {
   auto port_text = std::to_string(port);
   // Built before fork: the child may only make async-signal-safe calls.
   std::vector<const char*> argv{"redis-server", "--port", port_text.c_str(),
                                 "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"};
+                                "--appendonly", "no", "--dir", dir.c_str()};
   if (!requirepass.empty())
     argv.insert(argv.end(), {"--requirepass", requirepass.c_str()});
   argv.push_back(nullptr);
@@ -71,7 +73,8 @@ pid_t spawn_redis_server(uint16_t port, const std::string& requirepass) {
 } // namespace
 
 redis_process::redis_process(std::string requirepass)
-  : requirepass_(std::move(requirepass)) {
+  : requirepass_(std::move(requirepass)),
+    dir_(make_temp_dir("redis-process").string()) {
   for (int i = 0; i < start_attempts; ++i) {
     port_ = free_port();
     if (start())
@@ -83,6 +86,8 @@ redis_process::redis_process(std::string requirepass)
 
 redis_process::~redis_process() {
   kill();
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
 }
 
 uint16_t redis_process::port() const {
@@ -120,7 +125,7 @@ void redis_process::signal(int sig) {
 }
 
 bool redis_process::start() {
-  pid_ = spawn_redis_server(port_, requirepass_);
+  pid_ = spawn_redis_server(port_, requirepass_, dir_);
   bool exited = false;
   auto ready = eventually(ready_within, [&] {
     exited = ::waitpid(pid_, nullptr, WNOHANG) == pid_;

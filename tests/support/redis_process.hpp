@@ -16,7 +16,10 @@ class redis_process {
 public:
   /// Starts redis-server on a free loopback port (another one if that turns
   /// out taken) and returns once it answers. A non-empty `requirepass`
-  /// protects the default user. Throws std::runtime_error when it cannot.
+  /// protects the default user. Its directory is a private one: it saves
+  /// nothing by itself, but a SAVE sent by the test is loaded again by
+  /// restart(), as from an RDB snapshot. Throws std::runtime_error when it
+  /// cannot.
   explicit redis_process(std::string requirepass = {});
   ~redis_process();
   redis_process(const redis_process&) = delete;
@@ -41,6 +44,7 @@ private:
   void signal(int sig);
 
   std::string requirepass_;
+  std::string dir_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
 };
