@@ -20,8 +20,9 @@ if [ "${MEMORYD_TEST_DEPS:-0}" = 1 ]; then
   # nodejs and npm run the OpenAPI lint (scripts/lint-openapi.sh); systemd's
   # systemd-analyze checks the unit, dpkg-dev's dpkg-shlibdeps lists the .deb's
   # dependencies (tests/systemd, tests/packaging); prometheus's promtool
-  # checks /metrics (tests/e2e stats_test).
-  packages+=(faketime nodejs npm systemd dpkg-dev prometheus)
+  # checks /metrics (tests/e2e stats_test); tmux and psql drive memoryctl top
+  # against a stalled daemon (tests/console/top_tmux.sh).
+  packages+=(faketime nodejs npm systemd dpkg-dev prometheus tmux postgresql-client)
   # clang and its compiler-rt (libclang_rt.fuzzer, the sanitizers) build the
   # libFuzzer targets of tests/fuzz (scripts/fuzz.sh).
   packages+=(clang libclang-rt-14-dev)

@@ -5,6 +5,7 @@
 //   memoryctl export SESSION_ID [-o FILE] [--no-sites] [--uncompressed]
 //   memoryctl import FILE
 //   memoryctl cleanup [--dry-run]
+//   memoryctl top [--once | --json] [--interval SECONDS]
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 #include <boost/program_options.hpp>
 #include <boost/system/system_error.hpp>
 
+#include "apps/memoryctl/top.hpp"
 #include "net/http_client.hpp"
 
 namespace {
@@ -55,6 +57,10 @@ Commands:
                       and prints what it deleted; exits 0 also when it was
                       skipped because another run holds the lock, 1 on an
                       error (409: one is already running in this daemon)
+  top                 the live console: per-actor messages, mailboxes,
+                      latencies and stalls from GET /admin/stats (an admin
+                      token when the daemon has them); h in it for its keys
+                      (docs/operations.md, "The console: memoryctl top")
 
 Options:
   --url URL           the daemon's address, http:// or https:// (default:
@@ -66,19 +72,25 @@ Options:
                       empty or a # comment (e.g. a systemd credential)
   --token TOKEN       the bearer token itself (visible in `ps`: prefer
                       --token-file or $MEMORYD_TOKEN); an API token for
-                      export and import, an admin token for cleanup
+                      export and import, an admin token for cleanup and
+                      top
   --timeout SECONDS   how long to wait for the daemon (default: 10 for
-                      health, 300 for export and import, 3600 for cleanup)
+                      health, 5 for top, 300 for export and import, 3600
+                      for cleanup)
   -o, --output FILE   export: write to FILE (atomically: FILE.tmp, fsync,
                       rename), not stdout
   --no-sites          export: the session and its preferences only
   --uncompressed      export: the document as JSON, not base64(gzip)
   --dry-run           cleanup: count what would be deleted, delete nothing
+  --once              top: print one frame as plain text and exit
+  --json              top: print the daemon's stats document and exit
+  --interval SECONDS  top: between frames (default 2; 0.5 to 60)
   --help              this text
 
-Exit codes: 0 done, 1 the daemon refused (its error on stderr), 2 usage,
-3 daemon unreachable or timed out (also: its TLS certificate is not
-trusted), 4 a local file could not be read or written, or is not an export.
+Exit codes: 0 done, 1 the daemon refused (its error on stderr), 2 usage
+(also: top without a terminal and without --once or --json), 3 daemon
+unreachable or timed out (also: its TLS certificate is not trusted), 4 a
+local file could not be read or written, or is not an export.
 )";
 
 struct options {
@@ -92,6 +104,9 @@ struct options {
   bool no_sites = false;
   bool uncompressed = false;
   bool dry_run = false;
+  bool once = false;
+  bool json = false;
+  double interval_seconds = 2;
 };
 
 /// Trouble with a local file; main() turns it into exit_file.
@@ -314,6 +329,7 @@ constexpr command commands[] = {
   {"export", export_session, 1, 300},
   {"import", import_session, 1, 300},
   {"cleanup", cleanup, 0, 3600},
+  {"top", nullptr, 0, 5},  // run by main: it may reconnect
 };
 
 /// The token of a token file: its first line that is neither empty nor a
@@ -354,7 +370,9 @@ int main(int argc, char** argv) {
     "timeout", po::value(&opt.timeout_seconds))(
     "output,o", po::value(&opt.output))("no-sites", po::bool_switch(&opt.no_sites))(
     "uncompressed", po::bool_switch(&opt.uncompressed))(
-    "dry-run", po::bool_switch(&opt.dry_run))("help", "")(
+    "dry-run", po::bool_switch(&opt.dry_run))("once", po::bool_switch(&opt.once))(
+    "json", po::bool_switch(&opt.json))(
+    "interval", po::value(&opt.interval_seconds))("help", "")(
     "command", po::value(&name))("args", po::value(&opt.args));
   po::positional_options_description positional;
   positional.add("command", 1).add("args", -1);
@@ -389,6 +407,14 @@ int main(int argc, char** argv) {
     return usage_error("-o, --no-sites and --uncompressed are for export");
   if (name != "cleanup" && opt.dry_run)
     return usage_error("--dry-run is for cleanup");
+  if (name != "top" && (opt.once || opt.json || vm.count("interval")))
+    return usage_error("--once, --json and --interval are for top");
+  if (opt.once && opt.json)
+    return usage_error("--once and --json exclude each other");
+  if (vm.count("interval")
+      && !(opt.interval_seconds >= memoryctl::min_interval_seconds
+           && opt.interval_seconds <= memoryctl::max_interval_seconds))
+    return usage_error("--interval must be 0.5 to 60 seconds");
   if (vm.count("timeout") && opt.timeout_seconds <= 0)
     return usage_error("--timeout must be a positive number of seconds");
   const int timeout =
@@ -412,6 +438,25 @@ int main(int argc, char** argv) {
     if (opt.token.empty() && std::getenv("MEMORYD_TOKEN") != nullptr)
       opt.token = std::getenv("MEMORYD_TOKEN");
     client->set_bearer_token(opt.token);
+    if (cmd->run == nullptr) {
+      memoryctl::top_options top;
+      top.url = opt.url;
+      top.once = opt.once;
+      top.json = opt.json;
+      top.interval_seconds = opt.interval_seconds;
+      // The first client, then fresh ones after a failure.
+      memoryctl::client_factory connect = [&]() {
+        if (client) {
+          auto first = std::move(*client);
+          client.reset();
+          return first;
+        }
+        http_client fresh{endpoint, opt.cacert, std::chrono::seconds{timeout}};
+        fresh.set_bearer_token(opt.token);
+        return fresh;
+      };
+      return memoryctl::top(top, connect);
+    }
     return cmd->run(*client, opt);
   } catch (const file_error& e) {
     std::cerr << "memoryctl: " << e.what() << "\n";

@@ -4,6 +4,8 @@
 // the test (tests/support/test_pki.hpp); SQLite suffices.
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +16,7 @@
 #include "tests/e2e/backend.hpp"
 #include "tests/e2e/memoryctl_runner.hpp"
 #include "tests/support/daemon_process.hpp"
+#include "tests/support/test_env.hpp"
 #include "tests/support/test_pki.hpp"
 
 namespace json = boost::json;
@@ -106,6 +109,39 @@ BOOST_AUTO_TEST_CASE(memoryctl_needs_the_daemons_ca) {
   auto no_file = run_memoryctl(
     {"--url", url, "--cacert", "/nonexistent/ca.pem", "health"});
   BOOST_TEST(no_file.exit_code == 4, no_file.err);
+}
+
+// memoryctl top against a remote-style daemon: https with --cacert and the
+// admin token from a file.
+BOOST_AUTO_TEST_CASE(memoryctl_top_over_https_with_a_token_file) {
+  auto env = tls_env();
+  const std::string admin = "5e0c9a1f7b2d4e6a8c0f1e3d5b7a9c2e4f6a8b0d1c3e5f7a9b2d4c6e8f0a1b3c";
+  env["ADMIN_TOKENS"] = admin;
+  daemon_process d{env};
+  auto url = "https://localhost:" + std::to_string(d.port());
+  auto ca = shared_test_pki().ca_file.string();
+  auto dir = make_temp_dir("top_tls");
+  std::ofstream{dir / "admin"} << admin << "\n";
+  const auto token_file = (dir / "admin").string();
+
+  auto frame = run_memoryctl({"--url", url, "--cacert", ca, "--token-file",
+                              token_file, "top", "--once"});
+  BOOST_TEST(frame.exit_code == 0, frame.err);
+  BOOST_TEST(contains(frame.out, "memoryd "), frame.out);
+  BOOST_TEST(contains(frame.out, " at " + url), frame.out);
+  BOOST_TEST(contains(frame.out, "front-0 "), frame.out);
+  auto raw = run_memoryctl({"--url", url, "--cacert", ca, "--token-file",
+                            token_file, "top", "--json"});
+  BOOST_TEST(raw.exit_code == 0, raw.err);
+  BOOST_TEST(json::parse(raw.out).as_object().contains("actors"));
+
+  auto untrusted = run_memoryctl(
+    {"--url", url, "--cacert", shared_test_pki("other").ca_file.string(),
+     "--token-file", token_file, "top", "--once"});
+  BOOST_TEST(untrusted.exit_code == 3, untrusted.err);
+  BOOST_TEST(contains(untrusted.err, "certificate verify failed"),
+             untrusted.err);
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(unusable_tls_files_stop_the_start) {
