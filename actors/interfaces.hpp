@@ -221,12 +221,14 @@ using front_actor = caf::typed_actor<
 /// Every write carries a write_key (see storage::write_key).
 using session_actor = caf::typed_actor<
   // Creates a session from a validated draft (id and timestamps are set here).
-  caf::replies_to<atom::create, trace, storage::session_record, storage::write_key>::
+  caf::replies_to<atom::create, trace,
+                  storage::session_record, storage::write_key>::
     with<rendered>,
   // Reads a session (tenant, id; cache_hit tells where it came from).
   caf::replies_to<atom::get, trace, std::string, std::string>::with<rendered>,
   // Applies a PUT (optionally conditional on a revision).
-  caf::replies_to<atom::update, trace, storage::session_update, storage::write_key>::
+  caf::replies_to<atom::update, trace,
+                  storage::session_update, storage::write_key>::
     with<rendered>,
   // Deletes a session and everything it owns (errc::not_found when it did
   // not exist) and drops their cache entries; answers (with an empty body)
@@ -234,7 +236,8 @@ using session_actor = caf::typed_actor<
   caf::replies_to<atom::erase, trace, std::string, storage::write_key>::
     with<rendered>,
   // One page of sessions as the rendered list body.
-  caf::replies_to<atom::list, trace, storage::session_page_query>::with<std::string>>::
+  caf::replies_to<atom::list, trace,
+                  storage::session_page_query>::with<std::string>>::
   extend_with<status_client_actor>;
 
 /// Preferences: merge-patches a session's preferences with type checks,
@@ -253,10 +256,12 @@ using preference_actor = caf::typed_actor<
 /// after the commit). The site's view is cached and written through.
 using site_actor = caf::typed_actor<
   // Creates a site (draft record, version 1); answers the rendered view.
-  caf::replies_to<atom::site_new, trace, storage::site_record, storage::new_version,
+  caf::replies_to<atom::site_new, trace,
+                  storage::site_record, storage::new_version,
                   storage::write_key>::with<rendered>,
   // Reads a site's view (tenant, site id; cache first).
-  caf::replies_to<atom::site_view, trace, std::string, std::string>::with<rendered>,
+  caf::replies_to<atom::site_view, trace,
+                  std::string, std::string>::with<rendered>,
   // One page of a session's sites as the rendered list body.
   caf::replies_to<atom::site_list, trace, site_page_query>::with<std::string>,
   // Adds a version (site id, version); answers its rendered metadata.
@@ -268,7 +273,8 @@ using site_actor = caf::typed_actor<
   caf::replies_to<atom::ver_get, trace, std::string, std::string, int64_t>::
     with<rendered>,
   // Records an audit (its score becomes the version's audit_score).
-  caf::replies_to<atom::audit_add, trace, storage::audit_record, storage::write_key>::
+  caf::replies_to<atom::audit_add, trace,
+                  storage::audit_record, storage::write_key>::
     with<rendered>,
   // Records a deployment.
   caf::replies_to<atom::deploy_add, trace, storage::deployment_record,
@@ -282,12 +288,14 @@ using cache_actor = caf::typed_actor<
   caf::replies_to<atom::get, trace, std::string>::with<cache_lookup>,
   // Stores (key, revision, value, ttl seconds) unless a newer revision is
   // there; answers whether it stored.
-  caf::replies_to<atom::put, trace, std::string, int64_t, std::string, int64_t>::
+  caf::replies_to<atom::put, trace,
+                  std::string, int64_t, std::string, int64_t>::
     with<bool>,
   // Replaces a key by a tombstone that outranks late fills.
   caf::replies_to<atom::invalidate, trace, std::string>::with<bool>,
   // The same for many keys at once (in one Redis round trip).
-  caf::replies_to<atom::invalidate, trace, std::vector<std::string>>::with<bool>,
+  caf::replies_to<atom::invalidate, trace,
+                  std::vector<std::string>>::with<bool>,
   // Reachability for /readyz.
   caf::replies_to<atom::ping>::with<dependency_state>>::
   extend_with<status_client_actor>;
@@ -300,13 +308,15 @@ using cache_actor = caf::typed_actor<
 /// request answers that again (replayed) and writes nothing.
 using storage_actor = caf::typed_actor<
   // Inserts a new session with its preferences row.
-  caf::replies_to<atom::create, trace, storage::session_record, storage::write_key>::
+  caf::replies_to<atom::create, trace,
+                  storage::session_record, storage::write_key>::
     with<committed<storage::session_record>>,
   // Reads one session (tenant, id).
   caf::replies_to<atom::get, trace, std::string, std::string>::
     with<storage::session_record>,
   // Applies an update, bumping the revision.
-  caf::replies_to<atom::update, trace, storage::session_update, storage::write_key>::
+  caf::replies_to<atom::update, trace,
+                  storage::session_update, storage::write_key>::
     with<committed<storage::session_record>>,
   // Deletes a session (cascading) and answers the ids of the sites that went
   // with it; errc::not_found when it did not exist.
@@ -320,16 +330,19 @@ using storage_actor = caf::typed_actor<
                   storage::write_key>::
     with<committed<storage::session_record>>,
   // Creates a site with its version 1; answers its view.
-  caf::replies_to<atom::site_new, trace, storage::site_record, storage::new_version,
+  caf::replies_to<atom::site_new, trace,
+                  storage::site_record, storage::new_version,
                   storage::write_key>::with<committed<site_write>>,
   // Reads a site's view (tenant, site id).
   caf::replies_to<atom::site_view, trace, std::string, std::string>::
     with<storage::site_view>,
   // One page of a session's sites.
-  caf::replies_to<atom::site_list, trace, site_page_query>::with<storage::site_page>,
+  caf::replies_to<atom::site_list, trace,
+                  site_page_query>::with<storage::site_page>,
   // Appends versions in one transaction; their metadata and the new
   // revision.
-  caf::replies_to<atom::ver_add, trace, std::string, std::vector<storage::new_version>,
+  caf::replies_to<atom::ver_add, trace,
+                  std::string, std::vector<storage::new_version>,
                   storage::write_key>::with<committed<site_write>>,
   // One page of version metadata.
   caf::replies_to<atom::ver_list, trace, version_page_query>::
@@ -338,7 +351,8 @@ using storage_actor = caf::typed_actor<
   caf::replies_to<atom::ver_get, trace, std::string, std::string, int64_t>::
     with<storage::version_record>,
   // Records an audit; the audit and the new revision.
-  caf::replies_to<atom::audit_add, trace, storage::audit_record, storage::write_key>::
+  caf::replies_to<atom::audit_add, trace,
+                  storage::audit_record, storage::write_key>::
     with<committed<site_write>>,
   // Records a deployment; the deployment and the new revision.
   caf::replies_to<atom::deploy_add, trace, storage::deployment_record,
@@ -352,7 +366,8 @@ using storage_actor = caf::typed_actor<
   // write key's tenant, which is rolled back instead of committed once the
   // deadline has passed (the requester has given up and answered the
   // client).
-  caf::replies_to<atom::arch_write, trace, storage::session_archive, caf::timestamp,
+  caf::replies_to<atom::arch_write, trace,
+                  storage::session_archive, caf::timestamp,
                   storage::write_key>::with<committed<import_summary>>>::
   extend_with<status_client_actor>;
 

@@ -262,7 +262,8 @@ storage_worker(self_ptr self, probe_ptr probe,
         return std::move(*stored);
       });
     },
-    [=](atom::get, const trace& t, const std::string& tenant, const std::string& id)
+    [=](atom::get, const trace& t,
+        const std::string& tenant, const std::string& id)
       -> caf::result<storage::session_record> {
       return run(self, t, "get", [&](soci::session& sql) {
         auto found = storage::session_repository{sql}.find(id);
@@ -278,7 +279,8 @@ storage_worker(self_ptr self, probe_ptr probe,
         return storage::session_repository{sql}.update(u);
       });
     },
-    [=](atom::erase, const trace& t, const std::string& id, const storage::write_key& key)
+    [=](atom::erase, const trace& t,
+        const std::string& id, const storage::write_key& key)
       -> caf::result<committed<std::vector<std::string>>> {
       return write(self, t, "erase", key, [&](soci::session& sql) {
         std::vector<std::string> site_ids;
@@ -293,7 +295,8 @@ storage_worker(self_ptr self, probe_ptr probe,
         return storage::session_repository{sql}.list(q);
       });
     },
-    [=](atom::prefs_put, const trace& t, const std::string& id, const std::string& prefs,
+    [=](atom::prefs_put, const trace& t,
+        const std::string& id, const std::string& prefs,
         int64_t expected, const storage::write_key& key)
       -> caf::result<committed<storage::session_record>> {
       return write(self, t, "prefs_put", key, [&](soci::session& sql) {
@@ -314,7 +317,8 @@ storage_worker(self_ptr self, probe_ptr probe,
         return out;
       });
     },
-    [=](atom::site_view, const trace& t, const std::string& tenant, const std::string& site_id)
+    [=](atom::site_view, const trace& t,
+        const std::string& tenant, const std::string& site_id)
       -> caf::result<storage::site_view> {
       return run(self, t, "site_view", [&](soci::session& sql) {
         require_site(self, sql, tenant, site_id);
@@ -351,7 +355,8 @@ storage_worker(self_ptr self, probe_ptr probe,
                                                            q.before_version);
       });
     },
-    [=](atom::ver_get, const trace& t, const std::string& tenant, const std::string& site_id,
+    [=](atom::ver_get, const trace& t,
+        const std::string& tenant, const std::string& site_id,
         int64_t n) -> caf::result<storage::version_record> {
       return run(self, t, "ver_get", [&](soci::session& sql) {
         require_site(self, sql, tenant, site_id);
@@ -393,7 +398,8 @@ storage_worker(self_ptr self, probe_ptr probe,
                                                std::memory_order_relaxed);
       return state;
     },
-    [=](atom::arch_read, const trace& t, const std::string& tenant, const std::string& id,
+    [=](atom::arch_read, const trace& t,
+        const std::string& tenant, const std::string& id,
         bool include_sites) -> caf::result<storage::session_archive> {
       return run(self, t, "arch_read", [&](soci::session& sql) {
         require_session(self, sql, tenant, id);
@@ -403,7 +409,8 @@ storage_worker(self_ptr self, probe_ptr probe,
         return std::move(*found);
       });
     },
-    [=](atom::arch_write, const trace& t, const storage::session_archive& archive,
+    [=](atom::arch_write, const trace& t,
+        const storage::session_archive& archive,
         caf::timestamp commit_by, const storage::write_key& key)
       -> caf::result<committed<import_summary>> {
       return write(self, t, "arch_write", key, [&](soci::session& sql) {

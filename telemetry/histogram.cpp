@@ -24,7 +24,8 @@ uint64_t histogram_counts::count() const {
   return n;
 }
 
-histogram_counts histogram_counts::since(const histogram_counts& earlier) const {
+histogram_counts
+histogram_counts::since(const histogram_counts& earlier) const {
   histogram_counts out;
   for (std::size_t i = 0; i < histogram_buckets; ++i)
     out.buckets[i] = buckets[i] >= earlier.buckets[i]
@@ -45,10 +46,12 @@ double histogram_counts::quantile_ns(double q, int64_t max_ns) const {
       continue;
     const double next = seen + static_cast<double>(buckets[i]);
     if (next >= rank) {
-      const double lower = i == 0 ? 0 : static_cast<double>(bucket_upper_ns(i - 1));
-      double upper = i + 1 == histogram_buckets
-                       ? static_cast<double>(std::max<int64_t>(max_ns, bucket_upper_ns(i - 1)))
-                       : static_cast<double>(bucket_upper_ns(i));
+      const auto below = i == 0 ? int64_t{0} : bucket_upper_ns(i - 1);
+      const double lower = static_cast<double>(below);
+      // The last bucket has no bound of its own: the maximum is it.
+      double upper = static_cast<double>(
+        i + 1 == histogram_buckets ? std::max(max_ns, below)
+                                   : bucket_upper_ns(i));
       if (max_ns > 0)
         upper = std::min(upper, std::max(lower, static_cast<double>(max_ns)));
       const double within = (rank - seen) / static_cast<double>(buckets[i]);
