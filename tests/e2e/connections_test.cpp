@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/e2e/api_client.hpp"
@@ -200,21 +199,26 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_it_keeps_serving_and_accepts_again) {
   std::size_t answered = 0;
   const auto deadline = steady::now() + 30s;
   while (answered < waiting.size() && steady::now() < deadline) {
-    for (auto& c : waiting) {
-      if (!c->waiting)
-        continue;
-      pollfd p{c->fd, POLLIN, 0};
-      if (::poll(&p, 1, 0) > 0) {
-        auto status = c->receive();
-        if (status != 0) {
-          BOOST_TEST(status == 200u);
-          ++answered;
-          ::close(c->fd);  // frees the daemon's descriptor for the next
-          c->fd = -1;
-        }
+    std::vector<pollfd> fds;
+    std::vector<connection*> who;
+    for (auto& c : waiting)
+      if (c->waiting) {
+        fds.push_back({c->fd, POLLIN, 0});
+        who.push_back(c.get());
       }
+    if (::poll(fds.data(), fds.size(), 200) <= 0)
+      continue;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+        continue;
+      auto status = who[i]->receive();
+      if (status == 0)
+        continue;
+      BOOST_TEST(status == 200u);
+      ++answered;
+      ::close(who[i]->fd);  // frees the daemon's descriptor for the next
+      who[i]->fd = -1;
     }
-    std::this_thread::sleep_for(10ms);
   }
   BOOST_TEST(answered == waiting.size());
   BOOST_TEST(api_client{daemon->port()}.get("/healthz").status == 200u);
