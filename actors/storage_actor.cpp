@@ -208,6 +208,7 @@ added_versions(const std::string& site_id,
     v.requirements_json = meta.requirements_json;
     v.has_changes = meta.has_changes;
     v.changes = meta.changes;
+    v.restored_from = meta.restored_from;
     v.created_at = meta.created_at;
     out.push_back(std::move(v));
   }
@@ -313,6 +314,20 @@ storage_worker(self_ptr self, probe_ptr probe,
         repo.create(site, first);
         site_write out;
         out.view = read_view(repo, site.site_id);
+        out.revision = out.view.site.revision;
+        return out;
+      });
+    },
+    [=](atom::site_fork, const trace& t, const storage::site_fork& f,
+        const storage::write_key& key) -> caf::result<committed<site_write>> {
+      return write(self, t, "site_fork", key, [&](soci::session& sql) {
+        require_site(self, sql, key.tenant, f.source_site_id);
+        if (!f.session_id.empty())
+          require_session(self, sql, key.tenant, f.session_id);
+        storage::site_repository repo{sql};
+        auto forked = repo.fork(f);
+        site_write out;
+        out.view = read_view(repo, forked.site_id);
         out.revision = out.view.site.revision;
         return out;
       });
