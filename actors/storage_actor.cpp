@@ -54,6 +54,11 @@ caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
     return failed(errc::conflict, e.what());
   } catch (const storage::deadline_passed& e) {
     return failed(errc::timeout, e.what());
+  } catch (const storage::corrupt_blob& e) {
+    // The database works; one stored text does not decode.
+    spdlog::error("storage: {}", e.what());
+    return failed(errc::storage, std::string{"stored code does not decode: "}
+                                   + e.what());
   } catch (const std::invalid_argument& e) {
     // Input the API layer let through but the repository refuses.
     return failed(errc::validation, e.what());

@@ -1,0 +1,320 @@
+#include "storage/code_blobs.hpp"
+
+#include <algorithm>
+#include <list>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <soci/soci.h>
+
+#include "codec/sha256.hpp"
+#include "storage/database.hpp"
+#include "storage/dialect.hpp"
+#include "storage/transaction.hpp"
+#include "storage/zstd_codec.hpp"
+
+namespace memoryd::storage::code_blobs {
+
+namespace {
+
+// -- SQL ---------------------------------------------------------------------
+
+// The blob of a version, which the versions after it continue from.
+constexpr const char* blob_of_latest_sql = R"sql(
+SELECT b.sha256, b.base_sha256 FROM sites s
+JOIN site_versions v ON v.site_id = s.site_id AND v.version = s.latest_version
+JOIN code_blobs b ON b.sha256 = v.code_sha256
+WHERE s.site_id = :site_id AND v.code = '')sql";
+constexpr const char* blob_of_version_sql = R"sql(
+SELECT b.sha256, b.base_sha256 FROM site_versions v
+JOIN code_blobs b ON b.sha256 = v.code_sha256
+WHERE v.site_id = :site_id AND v.version = :version AND v.code = '')sql";
+
+constexpr const char* keyframe_sql =
+  "SELECT size, data FROM code_blobs WHERE sha256 = :sha256";
+
+// How long a keyframe's chain is and what its deltas weigh.
+constexpr const char* chain_sql = R"sql(
+SELECT count(*), COALESCE(SUM(length(data)), 0) FROM code_blobs
+WHERE base_sha256 = :sha256)sql";
+
+// Followed by the dialect's key-share lock inside a write. A delta's base
+// must be a keyframe: the same text may exist as another chain's delta.
+constexpr const char* blob_exists_sql =
+  "SELECT 1 FROM code_blobs WHERE sha256 = :sha256";
+constexpr const char* keyframe_exists_sql =
+  "SELECT 1 FROM code_blobs WHERE sha256 = :sha256 AND base_sha256 IS NULL";
+
+// The collector's range, then its candidates in it (locked on PostgreSQL),
+// then those of them that are still garbage as of a newer snapshot.
+constexpr const char* garbage_range_sql = R"sql(
+SELECT sha256 FROM code_blobs WHERE sha256 > :after
+ORDER BY sha256 LIMIT :batch)sql";
+constexpr const char* unreferenced_sql = R"sql(
+ NOT EXISTS (SELECT 1 FROM site_versions v
+             WHERE v.code_sha256 = c.sha256)
+ AND NOT EXISTS (SELECT 1 FROM code_blobs d
+                 WHERE d.base_sha256 = c.sha256))sql";
+constexpr const char* garbage_candidates_sql = R"sql(
+SELECT c.sha256 FROM code_blobs c
+WHERE c.sha256 > :after AND c.sha256 <= :last AND)sql";
+constexpr const char* delete_garbage_sql =
+  "DELETE FROM code_blobs WHERE sha256 IN (SELECT sha256 FROM code_blobs c"
+  " WHERE";
+constexpr const char* in_sha_list_postgresql =
+  " AND c.sha256 = ANY(CAST(:shas AS text[])))";
+constexpr const char* in_sha_list_sqlite =
+  " AND c.sha256 IN (SELECT value FROM json_each(:shas)))";
+
+// -- keyframe texts ----------------------------------------------------------
+
+// The texts of recent keyframes, per thread (a storage worker's): content
+// addressed, so an entry is never stale. Bounded by bytes.
+class keyframe_cache {
+public:
+  std::shared_ptr<const std::string> find(const std::string& sha256) {
+    auto it = index_.find(sha256);
+    if (it == index_.end())
+      return nullptr;
+    order_.splice(order_.begin(), order_, it->second);
+    return it->second->second;
+  }
+
+  void put(const std::string& sha256, std::shared_ptr<const std::string> t) {
+    if (t->size() > capacity / 4 || index_.count(sha256) > 0)
+      return;
+    bytes_ += t->size();
+    order_.emplace_front(sha256, std::move(t));
+    index_.emplace(sha256, order_.begin());
+    while (bytes_ > capacity) {
+      bytes_ -= order_.back().second->size();
+      index_.erase(order_.back().first);
+      order_.pop_back();
+    }
+  }
+
+private:
+  static constexpr std::size_t capacity = 8 << 20;
+  using entry = std::pair<std::string, std::shared_ptr<const std::string>>;
+  std::list<entry> order_;
+  std::unordered_map<std::string, std::list<entry>::iterator> index_;
+  std::size_t bytes_ = 0;
+};
+
+keyframe_cache& keyframes() {
+  thread_local keyframe_cache cache;
+  return cache;
+}
+
+std::shared_ptr<const std::string>
+keyframe_text(const std::string& sha256, int64_t size, std::string frame) {
+  if (auto hit = keyframes().find(sha256))
+    return hit;
+  auto text = std::make_shared<const std::string>(zstd_codec::decompress(
+    dialect::blob_from_db(std::move(frame)), static_cast<std::size_t>(size)));
+  keyframes().put(sha256, text);
+  return text;
+}
+
+// -- encoding ----------------------------------------------------------------
+
+// The keyframe the next version may be a delta of, with its chain so far.
+struct chain {
+  std::string sha256;  // empty: none, the next version is a keyframe
+  std::shared_ptr<const std::string> text;
+  std::size_t keyframe_bytes = 0;
+  std::size_t deltas = 0;
+  std::size_t delta_bytes = 0;
+};
+
+chain chain_after(soci::session& sql, const std::string& site_id,
+                  int64_t after_version) {
+  std::string sha;
+  std::string base;
+  soci::indicator base_flag = soci::i_null;
+  const long long version = after_version;
+  if (after_version == 0)
+    sql << blob_of_latest_sql, soci::use(site_id, "site_id"), soci::into(sha),
+      soci::into(base, base_flag);
+  else
+    sql << blob_of_version_sql, soci::use(site_id, "site_id"),
+      soci::use(version, "version"), soci::into(sha),
+      soci::into(base, base_flag);
+  chain c;
+  if (!sql.got_data())
+    return c;
+  c.sha256 = base_flag == soci::i_ok ? base : sha;
+  long long size = 0;
+  std::string frame;
+  sql << keyframe_sql, soci::use(c.sha256, "sha256"), soci::into(size),
+    soci::into(frame);
+  if (!sql.got_data())
+    return {};
+  long long deltas = 0;
+  long long delta_bytes = 0;
+  sql << chain_sql, soci::use(c.sha256, "sha256"), soci::into(deltas),
+    soci::into(delta_bytes);
+  c.text = keyframe_text(c.sha256, size, frame);
+  c.keyframe_bytes = dialect::blob_from_db(std::move(frame)).size();
+  c.deltas = static_cast<std::size_t>(deltas);
+  c.delta_bytes = static_cast<std::size_t>(delta_bytes);
+  return c;
+}
+
+bool blob_exists(soci::session& sql, const std::string& sha256,
+                 bool locked, const char* query_sql = blob_exists_sql) {
+  int one = 0;
+  std::string query = query_sql;
+  if (locked)
+    query += dialect::key_share_lock_sql(backend_of(sql));
+  sql << query, soci::use(sha256, "sha256"), soci::into(one);
+  return sql.got_data();
+}
+
+// Whether `delta` is worth keeping in `c`, by the policy.
+bool worth_a_delta(const chain& c, std::size_t delta, const policy& p) {
+  if (c.deltas >= p.max_chain)
+    return false;
+  if (static_cast<double>(delta)
+      >= p.max_delta_share * static_cast<double>(c.keyframe_bytes))
+    return false;
+  // The chain's average per version, keyframe included.
+  return delta * (c.deltas + 1) <= c.keyframe_bytes + c.delta_bytes;
+}
+
+} // namespace
+
+std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
+                                 int64_t after_version,
+                                 const std::vector<code_ref>& codes,
+                                 const policy& p) {
+  std::vector<encoded_code> plan;
+  plan.reserve(codes.size());
+  std::unordered_set<std::string_view> planned;
+  chain c;
+  bool chain_read = false;
+  for (const auto& ref : codes) {
+    encoded_code e;
+    e.ref = ref;
+    if (codec::sha256_hex(ref.code) != ref.sha256) {
+      e.plain = true;
+    } else if (planned.count(ref.sha256) > 0
+               || blob_exists(sql, std::string{ref.sha256}, false)) {
+      e.reuse = true;
+    } else {
+      if (!chain_read) {
+        c = chain_after(sql, site_id, after_version);
+        chain_read = true;
+      }
+      // A keyframe is compressed only when the delta is not worth it (at
+      // most one version in a few): a delta is the cheaper one to make.
+      std::string delta;
+      if (!c.sha256.empty())
+        delta = zstd_codec::compress_against(ref.code, *c.text);
+      if (!c.sha256.empty() && worth_a_delta(c, delta.size(), p)) {
+        e.base_sha256 = c.sha256;
+        e.frame = std::move(delta);
+        ++c.deltas;
+        c.delta_bytes += e.frame.size();
+      } else {
+        e.frame = zstd_codec::compress(ref.code);
+        c = {std::string{ref.sha256},
+             std::make_shared<const std::string>(ref.code), e.frame.size(), 0,
+             0};
+      }
+      planned.insert(ref.sha256);
+    }
+    plan.push_back(std::move(e));
+  }
+  return plan;
+}
+
+void store(soci::session& sql, std::vector<encoded_code>& plan) {
+  for (auto& e : plan) {
+    if (e.plain)
+      continue;
+    const std::string sha{e.ref.sha256};
+    // A few rounds at most: each one ends unless another transaction
+    // inserted or deleted this very blob meanwhile.
+    for (int round = 0;; ++round) {
+      if (blob_exists(sql, sha, true))
+        break;
+      if (round == 3)
+        throw std::runtime_error("blob " + sha + " kept appearing and "
+                                 "disappearing while being stored");
+      // The keyframe went (or is another chain's delta), or a blob planned
+      // for reuse went: a keyframe then.
+      if (!e.base_sha256.empty()
+          && !blob_exists(sql, e.base_sha256, true, keyframe_exists_sql)) {
+        e.base_sha256.clear();
+        e.frame.clear();
+      }
+      if (e.frame.empty())
+        e.frame = zstd_codec::compress(e.ref.code);
+      if (dialect::insert_code_blob(sql, sha, e.base_sha256,
+                                    static_cast<int64_t>(e.ref.code.size()),
+                                    e.frame))
+        break;
+    }
+  }
+}
+
+std::string text_of(fetched_code&& f) {
+  if (!f.code.empty())
+    return std::move(f.code);
+  if (!f.has_blob) {
+    if (f.size == 0)  // plain and empty, from before migration 0006
+      return {};
+    throw corrupt_blob("the blob of a version of " + std::to_string(f.size)
+                       + " bytes is missing");
+  }
+  const auto size = static_cast<std::size_t>(f.size);
+  if (!f.has_base)
+    return zstd_codec::decompress(dialect::blob_from_db(std::move(f.blob)),
+                                  size);
+  if (f.base_blob.empty() && !keyframes().find(f.base_sha256))
+    throw corrupt_blob("the keyframe " + f.base_sha256 + " of a delta is "
+                       "missing");
+  const auto keyframe =
+    keyframe_text(f.base_sha256, f.base_size, std::move(f.base_blob));
+  return zstd_codec::decompress(dialect::blob_from_db(std::move(f.blob)), size,
+                                *keyframe);
+}
+
+std::size_t collect_garbage(soci::session& sql, std::string& after,
+                            std::size_t batch) {
+  const auto b = backend_of(sql);
+  write_transaction tx{sql};
+  std::vector<std::string> range(std::max<std::size_t>(batch, 2));
+  const long long limit = static_cast<long long>(batch);
+  sql << garbage_range_sql, soci::use(after, "after"),
+    soci::use(limit, "batch"), soci::into(range);
+  if (range.empty()) {
+    after.clear();
+    return 0;
+  }
+  const std::string last = range.back();
+  std::vector<std::string> candidates(std::max<std::size_t>(range.size(), 2));
+  sql << std::string{garbage_candidates_sql} + unreferenced_sql
+           + std::string{dialect::skip_locked_sql(b)},
+    soci::use(after, "after"), soci::use(last, "last"),
+    soci::into(candidates);
+  std::size_t deleted = 0;
+  if (!candidates.empty()) {
+    const auto shas = dialect::id_list(b, candidates);
+    soci::statement st =
+      (sql.prepare << std::string{delete_garbage_sql} + unreferenced_sql
+                        + (b == backend::sqlite ? in_sha_list_sqlite
+                                                : in_sha_list_postgresql),
+       soci::use(shas, "shas"));
+    st.execute(true);
+    deleted = static_cast<std::size_t>(st.get_affected_rows());
+  }
+  tx.commit();
+  after = last;
+  return deleted;
+}
+
+} // namespace memoryd::storage::code_blobs
