@@ -199,8 +199,9 @@ STORAGE_TEST_CASE(a_corrupt_blob_is_refused_with_a_storage_error) {
   const auto sha = codec::sha256_hex(codes[1]);
   sql << (pg ? "UPDATE code_blobs SET data = overlay(data placing"
                " '\\xdeadbeef'::bytea from 10 for 4) WHERE sha256 = :sha"
-             : "UPDATE code_blobs SET data = substr(data, 1, 9) || X'DEADBEEF'"
-               " || substr(data, 14) WHERE sha256 = :sha"),
+             : "UPDATE code_blobs SET data = CAST(substr(data, 1, 9)"
+               " || X'DEADBEEF' || substr(data, 14) AS BLOB)"
+               " WHERE sha256 = :sha"),
     soci::use(sha, "sha");
   BOOST_CHECK_THROW(repo.version(site.site_id, 2), corrupt_blob);
   BOOST_TEST(repo.version(site.site_id, 1)->code == codes[0]);
