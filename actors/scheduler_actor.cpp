@@ -191,6 +191,10 @@ scheduler(self_ptr self, probe_ptr probe,
   // A run under way ends after its current batch instead of holding up
   // the daemon's exit (the worker gets our exit only between messages).
   self->set_exit_handler([=](caf::exit_msg& msg) {
+    // A linked worker that finished its work (the compactor) is no reason
+    // to stop; the daemon stops us with user_shutdown.
+    if (msg.reason == caf::exit_reason::normal)
+      return;
     self->state.stopping->store(true);
     self->quit(msg.reason);
   });
