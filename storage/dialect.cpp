@@ -1,5 +1,6 @@
 #include "storage/dialect.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -344,16 +345,6 @@ std::string to_hex(const std::string& bytes) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 bool insert_sqlite_blob(soci::session& sql, const std::string& sha256,
                         const std::string& base_sha256, int64_t size,
                         const std::string& frame) {
@@ -410,12 +401,14 @@ std::string blob_from_db(std::string fetched) {
   if (fetched.size() % 2 != 0)
     throw std::runtime_error("a bytea value has an odd number of hex digits");
   std::string out((fetched.size() - 2) / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = hex_value(fetched[2 + 2 * i]);
-    const int lo = hex_value(fetched[3 + 2 * i]);
-    if (hi < 0 || lo < 0)
+  const char* p = fetched.data() + 2;
+  for (auto& byte : out) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(p, p + 2, value, 16);
+    if (ec != std::errc{} || end != p + 2)
       throw std::runtime_error("a bytea value is not in hex form");
-    out[i] = static_cast<char>(hi << 4 | lo);
+    byte = static_cast<char>(value);
+    p += 2;
   }
   return out;
 }

@@ -9,34 +9,31 @@ namespace memoryd::storage::zstd_codec {
 
 namespace {
 
-struct cctx_free {
-  void operator()(ZSTD_CCtx* c) const {
-    ZSTD_freeCCtx(c);
-  }
-};
-
-struct dctx_free {
-  void operator()(ZSTD_DCtx* d) const {
-    ZSTD_freeDCtx(d);
-  }
-};
-
-// One context per thread (a storage worker's), reused: creating one costs
-// more than compressing a page.
-ZSTD_CCtx* cctx() {
-  thread_local std::unique_ptr<ZSTD_CCtx, cctx_free> c{ZSTD_createCCtx()};
+// One context of each kind per thread (a storage worker's), reused:
+// creating one costs more than compressing a page.
+template <class Ctx, Ctx* (*create)(), std::size_t (*destroy)(Ctx*)>
+Ctx* thread_context() {
+  struct deleter {
+    void operator()(Ctx* c) const {
+      destroy(c);
+    }
+  };
+  thread_local std::unique_ptr<Ctx, deleter> c{create()};
   if (!c)
     throw std::bad_alloc{};
-  ZSTD_CCtx_reset(c.get(), ZSTD_reset_session_and_parameters);
   return c.get();
 }
 
+ZSTD_CCtx* cctx() {
+  auto* c = thread_context<ZSTD_CCtx, ZSTD_createCCtx, ZSTD_freeCCtx>();
+  ZSTD_CCtx_reset(c, ZSTD_reset_session_and_parameters);
+  return c;
+}
+
 ZSTD_DCtx* dctx() {
-  thread_local std::unique_ptr<ZSTD_DCtx, dctx_free> d{ZSTD_createDCtx()};
-  if (!d)
-    throw std::bad_alloc{};
-  ZSTD_DCtx_reset(d.get(), ZSTD_reset_session_and_parameters);
-  return d.get();
+  auto* d = thread_context<ZSTD_DCtx, ZSTD_createDCtx, ZSTD_freeDCtx>();
+  ZSTD_DCtx_reset(d, ZSTD_reset_session_and_parameters);
+  return d;
 }
 
 // zstd's window limits (its ZSTD_STATIC_LINKING_ONLY constants): the
