@@ -102,13 +102,13 @@ void rest(const cleanup_worker_state& st) {
 }
 
 /// The code blobs no version needs any more (of the sessions deleted now or
-/// since the last run), `batch_size` blobs examined per transaction. A
-/// keyframe goes in the pass after its last delta went, so passes repeat
-/// while they delete something (at most three).
+/// since the last run), `batch_size` blobs examined per transaction. A base
+/// goes in the pass after its last delta went (an intermediate, then its
+/// keyframe), so passes repeat while they delete something (at most four).
 std::string collect_blobs(cleanup_worker_state& st, soci::session& sql,
                           storage::cleanup_lock& lock) {
   std::size_t deleted = 0;
-  for (int pass = 0; pass < 3; ++pass) {
+  for (int pass = 0; pass < 4; ++pass) {
     std::size_t in_pass = 0;
     std::string after;
     do {

@@ -27,15 +27,6 @@ bench_start "$@"
 python3 bench/history_pages.py "$versions" >"$work/bodies.jsonl"
 page_kb=$(head -1 "$work/bodies.jsonl" | wc -c | awk '{printf "%.0f", $1 / 1024}')
 
-# start_binary NAME BINARY DATABASE_URL: start_memoryd with that binary.
-start_binary() {
-  local dir
-  dir=$(mktemp -d "$work/bin.XXXXXX")
-  mkdir -p "$dir/apps"
-  ln -s "$2" "$dir/apps/memoryd"
-  MEMORYD_BUILD_DIR=$dir start_memoryd "$1" "$3" ""
-}
-
 # stop_last: SIGTERM to the daemon started last, and wait for it.
 stop_last() {
   local pid=${pids[-1]}

@@ -21,18 +21,21 @@ namespace {
 
 // -- SQL ---------------------------------------------------------------------
 
-// The blob of a version, which the versions after it continue from.
+// The blob of a version, its base and its base's base: the chain the
+// versions after it continue.
 constexpr const char* blob_of_latest_sql = R"sql(
-SELECT b.sha256, b.base_sha256 FROM sites s
+SELECT b.sha256, b.base_sha256, k.base_sha256 FROM sites s
 JOIN site_versions v ON v.site_id = s.site_id AND v.version = s.latest_version
 JOIN code_blobs b ON b.sha256 = v.code_sha256
+LEFT JOIN code_blobs k ON k.sha256 = b.base_sha256
 WHERE s.site_id = :site_id AND v.code = '')sql";
 constexpr const char* blob_of_version_sql = R"sql(
-SELECT b.sha256, b.base_sha256 FROM site_versions v
+SELECT b.sha256, b.base_sha256, k.base_sha256 FROM site_versions v
 JOIN code_blobs b ON b.sha256 = v.code_sha256
+LEFT JOIN code_blobs k ON k.sha256 = b.base_sha256
 WHERE v.site_id = :site_id AND v.version = :version AND v.code = '')sql";
 
-constexpr const char* keyframe_sql =
+constexpr const char* blob_sql =
   "SELECT size, data FROM code_blobs WHERE sha256 = :sha256";
 
 // How long a keyframe's chain is and what its deltas weigh.
@@ -41,11 +44,14 @@ SELECT count(*), COALESCE(SUM(length(data)), 0) FROM code_blobs
 WHERE base_sha256 = :sha256)sql";
 
 // Followed by the dialect's key-share lock inside a write. A delta's base
-// must be a keyframe: the same text may exist as another chain's delta.
+// must be a keyframe or a keyframe's delta (the same text may exist as a
+// delta of a delta in another chain), so that no read needs more than three.
 constexpr const char* blob_exists_sql =
   "SELECT 1 FROM code_blobs WHERE sha256 = :sha256";
-constexpr const char* keyframe_exists_sql =
-  "SELECT 1 FROM code_blobs WHERE sha256 = :sha256 AND base_sha256 IS NULL";
+constexpr const char* base_exists_sql = R"sql(
+SELECT 1 FROM code_blobs b WHERE b.sha256 = :sha256
+AND (b.base_sha256 IS NULL OR EXISTS (SELECT 1 FROM code_blobs k
+     WHERE k.sha256 = b.base_sha256 AND k.base_sha256 IS NULL)))sql";
 
 // The collector's range, then its candidates in it (locked on PostgreSQL),
 // then those of them that are still garbage as of a newer snapshot.
@@ -108,58 +114,95 @@ keyframe_cache& keyframes() {
   return cache;
 }
 
+// The text of the blob `sha256` (`size` bytes), from the cache or decoded
+// from `frame` with `base` (its base's text; null for a keyframe).
 std::shared_ptr<const std::string>
-keyframe_text(const std::string& sha256, int64_t size, std::string frame) {
+text_of_blob(const std::string& sha256, int64_t size, std::string frame,
+             const std::string* base) {
   if (auto hit = keyframes().find(sha256))
     return hit;
   auto text = std::make_shared<const std::string>(zstd_codec::decompress(
-    dialect::blob_from_db(std::move(frame)), static_cast<std::size_t>(size)));
+    dialect::blob_from_db(std::move(frame)), static_cast<std::size_t>(size),
+    base != nullptr ? std::string_view{*base} : std::string_view{}));
   keyframes().put(sha256, text);
   return text;
 }
 
 // -- encoding ----------------------------------------------------------------
 
-// The keyframe the next version may be a delta of, with its chain so far.
-struct chain {
-  std::string sha256;  // empty: none, the next version is a keyframe
+// A blob new deltas may be made against, with those it has so far.
+struct anchor {
+  std::string sha256;  // empty: none
   std::shared_ptr<const std::string> text;
-  std::size_t keyframe_bytes = 0;
+  std::size_t bytes = 0;  // its own frame
   std::size_t deltas = 0;
   std::size_t delta_bytes = 0;
 };
 
+// Where the next version goes: a delta of `leaf_base` (a keyframe or one of
+// its deltas, an intermediate), or else an intermediate of `keyframe`.
+struct chain {
+  anchor keyframe;  // sha256 empty: none, the next version is a keyframe
+  anchor intermediate;
+  bool has_intermediate = false;
+
+  anchor& leaf_base() {
+    return has_intermediate ? intermediate : keyframe;
+  }
+};
+
+// Reads blob `sha256`'s frame and its deltas' count and bytes; its text
+// decoded with `base` (null: a keyframe). False when it is gone.
+bool read_anchor(soci::session& sql, const std::string& sha256,
+                 const std::string* base, anchor& out) {
+  long long size = 0;
+  std::string frame;
+  sql << blob_sql, soci::use(sha256, "sha256"), soci::into(size),
+    soci::into(frame);
+  if (!sql.got_data())
+    return false;
+  long long deltas = 0;
+  long long delta_bytes = 0;
+  sql << chain_sql, soci::use(sha256, "sha256"), soci::into(deltas),
+    soci::into(delta_bytes);
+  out.sha256 = sha256;
+  out.deltas = static_cast<std::size_t>(deltas);
+  out.delta_bytes = static_cast<std::size_t>(delta_bytes);
+  out.bytes = dialect::blob_from_db(frame).size();
+  out.text = text_of_blob(sha256, size, std::move(frame), base);
+  return true;
+}
+
+// The chain a version continues: that of the blob of version
+// `after_version` (0: the latest) of the site. That blob, its base and its
+// base's base say which is the keyframe and which the intermediate (a
+// depth-one blob serves as the intermediate of what follows it).
 chain chain_after(soci::session& sql, const std::string& site_id,
                   int64_t after_version) {
-  std::string sha;
-  std::string base;
-  soci::indicator base_flag = soci::i_null;
+  std::string blob[3];
+  soci::indicator flag[3] = {soci::i_ok, soci::i_null, soci::i_null};
   const long long version = after_version;
   if (after_version == 0)
-    sql << blob_of_latest_sql, soci::use(site_id, "site_id"), soci::into(sha),
-      soci::into(base, base_flag);
+    sql << blob_of_latest_sql, soci::use(site_id, "site_id"),
+      soci::into(blob[0]), soci::into(blob[1], flag[1]),
+      soci::into(blob[2], flag[2]);
   else
     sql << blob_of_version_sql, soci::use(site_id, "site_id"),
-      soci::use(version, "version"), soci::into(sha),
-      soci::into(base, base_flag);
+      soci::use(version, "version"), soci::into(blob[0]),
+      soci::into(blob[1], flag[1]), soci::into(blob[2], flag[2]);
   chain c;
   if (!sql.got_data())
     return c;
-  c.sha256 = base_flag == soci::i_ok ? base : sha;
-  long long size = 0;
-  std::string frame;
-  sql << keyframe_sql, soci::use(c.sha256, "sha256"), soci::into(size),
-    soci::into(frame);
-  if (!sql.got_data())
+  // The blob, its base, its base's base: the last one there is the
+  // keyframe, the one before it (if any) the intermediate.
+  const int depth = flag[1] != soci::i_ok ? 0 : flag[2] != soci::i_ok ? 1 : 2;
+  const auto& keyframe = blob[depth];
+  if (!read_anchor(sql, keyframe, nullptr, c.keyframe))
     return {};
-  long long deltas = 0;
-  long long delta_bytes = 0;
-  sql << chain_sql, soci::use(c.sha256, "sha256"), soci::into(deltas),
-    soci::into(delta_bytes);
-  c.text = keyframe_text(c.sha256, size, frame);
-  c.keyframe_bytes = dialect::blob_from_db(std::move(frame)).size();
-  c.deltas = static_cast<std::size_t>(deltas);
-  c.delta_bytes = static_cast<std::size_t>(delta_bytes);
+  if (depth > 0) {
+    c.has_intermediate = read_anchor(sql, blob[depth - 1],
+                                     c.keyframe.text.get(), c.intermediate);
+  }
   return c;
 }
 
@@ -173,15 +216,58 @@ bool blob_exists(soci::session& sql, const std::string& sha256,
   return sql.got_data();
 }
 
-// Whether `delta` is worth keeping in `c`, by the policy.
-bool worth_a_delta(const chain& c, std::size_t delta, const policy& p) {
-  if (c.deltas >= p.max_chain)
+// Whether `delta` is worth keeping as a delta of `a`, by the policy.
+bool worth_a_delta(const anchor& a, std::size_t delta, const policy& p) {
+  if (a.deltas >= p.max_chain)
     return false;
   if (static_cast<double>(delta)
-      >= p.max_delta_share * static_cast<double>(c.keyframe_bytes))
+      >= p.max_delta_share * static_cast<double>(a.bytes))
     return false;
-  // The chain's average per version, keyframe included.
-  return delta * (c.deltas + 1) <= c.keyframe_bytes + c.delta_bytes;
+  // The average per version of `a` and its deltas.
+  return delta * (a.deltas + 1) <= a.bytes + a.delta_bytes;
+}
+
+// Whether `delta` is worth keeping as a new intermediate of `keyframe`.
+bool worth_an_intermediate(const anchor& keyframe, std::size_t delta,
+                           const policy& p) {
+  return keyframe.deltas < p.max_chain
+         && static_cast<double>(delta)
+              < p.max_intermediate_share * static_cast<double>(keyframe.bytes);
+}
+
+// How `ref` (a new text) is stored in chain `c`, which it then continues.
+void plan_blob(chain& c, encoded_code& e, const policy& p) {
+  const auto text = e.ref.code;
+  if (!c.keyframe.sha256.empty()) {
+    auto& leaf_base = c.leaf_base();
+    auto delta = zstd_codec::compress_against(text, *leaf_base.text);
+    if (worth_a_delta(leaf_base, delta.size(), p)) {
+      e.base_sha256 = leaf_base.sha256;
+      ++leaf_base.deltas;
+      leaf_base.delta_bytes += delta.size();
+      e.frame = std::move(delta);
+      return;
+    }
+    if (c.has_intermediate)
+      delta = zstd_codec::compress_against(text, *c.keyframe.text);
+    if (worth_an_intermediate(c.keyframe, delta.size(), p)) {
+      e.base_sha256 = c.keyframe.sha256;
+      ++c.keyframe.deltas;
+      c.keyframe.delta_bytes += delta.size();
+      e.frame = std::move(delta);
+      c.intermediate = {std::string{e.ref.sha256},
+                        std::make_shared<const std::string>(text),
+                        e.frame.size(), 0, 0};
+      c.has_intermediate = true;
+      return;
+    }
+  }
+  // A keyframe is compressed only when no delta is worth it.
+  e.frame = zstd_codec::compress(text);
+  c.keyframe = {std::string{e.ref.sha256},
+                std::make_shared<const std::string>(text), e.frame.size(), 0,
+                0};
+  c.has_intermediate = false;
 }
 
 } // namespace
@@ -208,22 +294,7 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
         c = chain_after(sql, site_id, after_version);
         chain_read = true;
       }
-      // A keyframe is compressed only when the delta is not worth it (at
-      // most one version in a few): a delta is the cheaper one to make.
-      std::string delta;
-      if (!c.sha256.empty())
-        delta = zstd_codec::compress_against(ref.code, *c.text);
-      if (!c.sha256.empty() && worth_a_delta(c, delta.size(), p)) {
-        e.base_sha256 = c.sha256;
-        e.frame = std::move(delta);
-        ++c.deltas;
-        c.delta_bytes += e.frame.size();
-      } else {
-        e.frame = zstd_codec::compress(ref.code);
-        c = {std::string{ref.sha256},
-             std::make_shared<const std::string>(ref.code), e.frame.size(), 0,
-             0};
-      }
+      plan_blob(c, e, p);
       planned.insert(ref.sha256);
     }
     plan.push_back(std::move(e));
@@ -244,10 +315,10 @@ void store(soci::session& sql, std::vector<encoded_code>& plan) {
       if (round == 3)
         throw std::runtime_error("blob " + sha + " kept appearing and "
                                  "disappearing while being stored");
-      // The keyframe went (or is another chain's delta), or a blob planned
+      // The base went (or is too deep in another chain), or a blob planned
       // for reuse went: a keyframe then.
       if (!e.base_sha256.empty()
-          && !blob_exists(sql, e.base_sha256, true, keyframe_exists_sql)) {
+          && !blob_exists(sql, e.base_sha256, true, base_exists_sql)) {
         e.base_sha256.clear();
         e.frame.clear();
       }
@@ -270,17 +341,19 @@ std::string text_of(fetched_code&& f) {
     throw corrupt_blob("the blob of a version of " + std::to_string(f.size)
                        + " bytes is missing");
   }
-  const auto size = static_cast<std::size_t>(f.size);
-  if (!f.has_base)
-    return zstd_codec::decompress(dialect::blob_from_db(std::move(f.blob)),
-                                  size);
-  if (f.base_blob.empty() && !keyframes().find(f.base_sha256))
-    throw corrupt_blob("the keyframe " + f.base_sha256 + " of a delta is "
-                       "missing");
-  const auto keyframe =
-    keyframe_text(f.base_sha256, f.base_size, std::move(f.base_blob));
-  return zstd_codec::decompress(dialect::blob_from_db(std::move(f.blob)), size,
-                                *keyframe);
+  std::shared_ptr<const std::string> base;
+  if (f.has_base) {
+    std::shared_ptr<const std::string> keyframe;
+    if (f.has_base_base)
+      keyframe = text_of_blob(f.base_base_sha256, f.base_base_size,
+                              std::move(f.base_base_blob), nullptr);
+    base = text_of_blob(f.base_sha256, f.base_size, std::move(f.base_blob),
+                        keyframe.get());
+  }
+  return zstd_codec::decompress(dialect::blob_from_db(std::move(f.blob)),
+                                static_cast<std::size_t>(f.size),
+                                base ? std::string_view{*base}
+                                     : std::string_view{});
 }
 
 std::size_t collect_garbage(soci::session& sql, std::string& after,

@@ -6,10 +6,10 @@
 //
 // The code of a version lives once per distinct SHA-256 in code_blobs, as
 // one zstd frame: a *keyframe* is the whole text compressed alone, a
-// *delta* is the text compressed with a keyframe's text as zstd's prefix
-// dictionary. A delta always names a keyframe, never another delta, so a
-// read costs at most two blobs and two decompressions, however long the
-// history. A site_versions row refers to its blob by its code_sha256 and
+// *delta* is the text compressed with its base's text as zstd's prefix
+// dictionary. A delta's base is a keyframe or an *intermediate* (a delta
+// whose base is a keyframe), never deeper, so a read costs at most three
+// blobs (one query) and three decompressions, however long the history. A site_versions row refers to its blob by its code_sha256 and
 // holds '' in code; a row whose code is not empty is plain (written before
 // migration 0006, or with a digest that is not its code's SHA-256) and is
 // read as it is.
@@ -25,7 +25,7 @@
 //    before it. store() finds the blob or inserts it, and no collector can
 //    run between that and the commit.
 //  - PostgreSQL, READ COMMITTED: store() takes FOR KEY SHARE on the blob
-//    (and on a delta's keyframe) before the row that refers to it is
+//    (and on a delta's base) before the row that refers to it is
 //    written, and holds it until commit. The collector first locks its
 //    candidates FOR UPDATE SKIP LOCKED, passing over any blob a writer
 //    holds, and only then, in a later statement (so with a newer snapshot),
@@ -35,8 +35,8 @@
 //    later statement is seen by it. So no committed row refers to a blob
 //    the collector deleted. (Checking and locking in one statement would not
 //    do: its snapshot predates the lock, and a writer that committed in
-//    between would go unseen.) The foreign key from a delta to its keyframe
-//    makes the database refuse, rather than break, a keyframe's deletion.
+//    between would go unseen.) The foreign key from a delta to its base
+//    makes the database refuse, rather than break, a base's deletion.
 //  Anything that copies rows of site_versions (fork) must either hold the
 //  source rows' site against deletion until it commits, or lock their blobs
 //  as store() does.
@@ -53,15 +53,20 @@ class session;
 
 namespace memoryd::storage::code_blobs {
 
-/// The keyframe policy. A version becomes a keyframe when its site's chain
-/// has none (a new site, or a plain latest version), when its delta would
-/// be at least `max_delta_share` of the chain's keyframe, when the delta would
-/// cost more than the chain's average bytes per version so far (with edits
-/// that drift from the keyframe, that average is lowest when a chain ends
-/// there), or after `max_chain` deltas.
+/// The keyframe policy. A new text becomes a delta of the chain's leaf
+/// base (its current intermediate, or its keyframe when it has none) unless
+/// that delta would be at least `max_delta_share` of the leaf base, or cost
+/// more than the average bytes per version of the leaf base and its deltas
+/// so far (with edits that drift from the base, that average is lowest when
+/// a run ends there), or the base has `max_chain` deltas. Then it becomes a
+/// new intermediate (a delta of the keyframe, which later versions are
+/// deltas of) when that delta is small enough, else a new keyframe.
 struct policy {
   double max_delta_share = 0.5;
   std::size_t max_chain = 64;
+  /// An intermediate is made when its delta is below this share of the
+  /// keyframe; else a new keyframe.
+  double max_intermediate_share = 0.25;
 };
 
 /// A version's code to store, and its digest as the caller computed it.
@@ -108,10 +113,14 @@ struct fetched_code {
   int64_t size = 0;
   bool has_blob = false;
   std::string blob;
-  bool has_base = false;
+  bool has_base = false;       // the blob is a delta
   std::string base_sha256;
   int64_t base_size = 0;
   std::string base_blob;
+  bool has_base_base = false;  // its base is an intermediate
+  std::string base_base_sha256;
+  int64_t base_base_size = 0;
+  std::string base_base_blob;
 };
 std::string text_of(fetched_code&& f);
 

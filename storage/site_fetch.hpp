@@ -174,6 +174,9 @@ public:
       f(base_sha256_);
       f(base_size_);
       f(base_blob_);
+      f(base_base_sha256_);
+      f(base_base_size_);
+      f(base_base_blob_);
     }
   }
 
@@ -197,10 +200,14 @@ public:
       c.size = r.code_size;
       c.has_blob = blob_.take(i, c.blob);
       c.has_base = base_sha256_.take(i, c.base_sha256);
-      long long base_size = 0;
-      base_size_.take(i, base_size);
-      c.base_size = base_size;
+      long long size = 0;
+      base_size_.take(i, size);
+      c.base_size = size;
       base_blob_.take(i, c.base_blob);
+      c.has_base_base = base_base_sha256_.take(i, c.base_base_sha256);
+      base_base_size_.take(i, size);
+      c.base_base_size = size;
+      base_base_blob_.take(i, c.base_base_blob);
       r.code = code_blobs::text_of(std::move(c));
       r.has_code = true;
     }
@@ -222,6 +229,9 @@ private:
   column<std::string> base_sha256_;
   column<long long> base_size_;
   column<std::string> base_blob_;
+  column<std::string> base_base_sha256_;
+  column<long long> base_base_size_;
+  column<std::string> base_base_blob_;
 };
 
 // Into-targets of select_audits_sql.
