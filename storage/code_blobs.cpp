@@ -177,6 +177,21 @@ bool read_anchor(soci::session& sql, const std::string& sha256,
 // `after_version` (0: the latest) of the site. That blob, its base and its
 // base's base say which is the keyframe and which the intermediate (a
 // depth-one blob serves as the intermediate of what follows it).
+// The chains this worker extended last, per site, with the blob they
+// ended with: a write that finds its site's latest blob to be that one
+// needs no anchor read. Only ever a hint: store() checks every base.
+struct known_chain {
+  std::string last_sha256;
+  chain c;
+};
+
+std::unordered_map<std::string, known_chain>& known_chains() {
+  thread_local std::unordered_map<std::string, known_chain> chains;
+  if (chains.size() > 64)  // each holds up to two texts
+    chains.clear();
+  return chains;
+}
+
 chain chain_after(soci::session& sql, const std::string& site_id,
                   int64_t after_version) {
   std::string blob[3];
@@ -193,6 +208,9 @@ chain chain_after(soci::session& sql, const std::string& site_id,
   chain c;
   if (!sql.got_data())
     return c;
+  if (auto known = known_chains().find(site_id);
+      known != known_chains().end() && known->second.last_sha256 == blob[0])
+    return known->second.c;
   // The blob, its base, its base's base: the last one there is the
   // keyframe, the one before it (if any) the intermediate.
   const int depth = flag[1] != soci::i_ok ? 0 : flag[2] != soci::i_ok ? 1 : 2;
@@ -295,6 +313,7 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
         chain_read = true;
       }
       plan_blob(c, e, p);
+      known_chains()[site_id] = {std::string{ref.sha256}, c};
       planned.insert(ref.sha256);
     }
     plan.push_back(std::move(e));
