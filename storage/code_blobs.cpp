@@ -130,6 +130,46 @@ text_of_blob(const std::string& sha256, int64_t size, std::string frame,
 
 // -- encoding ----------------------------------------------------------------
 
+// Frames made recently by this thread, by text and base digest: prepare()
+// compresses before the transaction, and encode() inside it finds them.
+// Content addressed, so never stale; a few MB at most.
+class frame_memo {
+public:
+  const std::string* find(const std::string& key) const {
+    for (const auto& [k, frame] : frames_)
+      if (k == key)
+        return &frame;
+    return nullptr;
+  }
+
+  void put(std::string key, const std::string& frame) {
+    if (frames_.size() >= 64)
+      frames_.pop_front();
+    frames_.emplace_back(std::move(key), frame);
+  }
+
+private:
+  std::list<std::pair<std::string, std::string>> frames_;
+};
+
+frame_memo& memo() {
+  thread_local frame_memo frames;
+  return frames;
+}
+
+// `text` (of digest `sha256`) compressed against `base` (of digest
+// `base_sha256`; none: alone), made once.
+std::string frame_of(std::string_view text, std::string_view sha256,
+                     const std::string* base, const std::string& base_sha256) {
+  auto key = std::string{sha256} + "/" + base_sha256;
+  if (const auto* made = memo().find(key))
+    return *made;
+  auto frame = base != nullptr ? zstd_codec::compress_against(text, *base)
+                               : zstd_codec::compress(text);
+  memo().put(std::move(key), frame);
+  return frame;
+}
+
 // A blob new deltas may be made against, with those it has so far.
 struct anchor {
   std::string sha256;  // empty: none
@@ -258,7 +298,8 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
   const auto text = e.ref.code;
   if (!c.keyframe.sha256.empty()) {
     auto& leaf_base = c.leaf_base();
-    auto delta = zstd_codec::compress_against(text, *leaf_base.text);
+    auto delta = frame_of(text, e.ref.sha256, leaf_base.text.get(),
+                          leaf_base.sha256);
     if (worth_a_delta(leaf_base, delta.size(), p)) {
       e.base_sha256 = leaf_base.sha256;
       ++leaf_base.deltas;
@@ -267,7 +308,8 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
       return;
     }
     if (c.has_intermediate)
-      delta = zstd_codec::compress_against(text, *c.keyframe.text);
+      delta = frame_of(text, e.ref.sha256, c.keyframe.text.get(),
+                       c.keyframe.sha256);
     if (worth_an_intermediate(c.keyframe, delta.size(), p)) {
       e.base_sha256 = c.keyframe.sha256;
       ++c.keyframe.deltas;
@@ -281,7 +323,7 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
     }
   }
   // A keyframe is compressed only when no delta is worth it.
-  e.frame = zstd_codec::compress(text);
+  e.frame = frame_of(text, e.ref.sha256, nullptr, {});
   c.keyframe = {std::string{e.ref.sha256},
                 std::make_shared<const std::string>(text), e.frame.size(), 0,
                 0};
@@ -290,10 +332,13 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
 
 } // namespace
 
-std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
-                                 int64_t after_version,
-                                 const std::vector<code_ref>& codes,
-                                 const policy& p) {
+namespace {
+
+std::vector<encoded_code> plan_codes(soci::session& sql,
+                                     const std::string& site_id,
+                                     int64_t after_version,
+                                     const std::vector<code_ref>& codes,
+                                     const policy& p, bool remember) {
   std::vector<encoded_code> plan;
   plan.reserve(codes.size());
   std::unordered_set<std::string_view> planned;
@@ -313,12 +358,27 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
         chain_read = true;
       }
       plan_blob(c, e, p);
-      known_chains()[site_id] = {std::string{ref.sha256}, c};
+      if (remember)
+        known_chains()[site_id] = {std::string{ref.sha256}, c};
       planned.insert(ref.sha256);
     }
     plan.push_back(std::move(e));
   }
   return plan;
+}
+
+} // namespace
+
+std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
+                                 int64_t after_version,
+                                 const std::vector<code_ref>& codes,
+                                 const policy& p) {
+  return plan_codes(sql, site_id, after_version, codes, p, true);
+}
+
+void prepare(soci::session& sql, const std::string& site_id,
+             const std::vector<code_ref>& codes) {
+  plan_codes(sql, site_id, 0, codes, {}, false);
 }
 
 void store(soci::session& sql, std::vector<encoded_code>& plan) {

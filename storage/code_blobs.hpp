@@ -1,7 +1,8 @@
 #pragma once
 
 // Compact, content-addressed storage of version code (migration 0006).
-// Internal to storage/, but for collect_garbage(), which the nightly
+// Internal to storage/, but for prepare(), which the storage worker runs
+// before a write's transaction, and collect_garbage(), which the nightly
 // cleanup runs (actors/cleanup_worker.cpp).
 //
 // The code of a version lives once per distinct SHA-256 in code_blobs, as
@@ -96,6 +97,14 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
                                  int64_t after_version,
                                  const std::vector<code_ref>& codes,
                                  const policy& p = {});
+
+/// What encode() will do for `codes` appended to the site, done ahead, on
+/// a connection without a transaction: the frames it makes are remembered
+/// by this thread, so the encode() inside the write transaction finds them
+/// made and compresses nothing (a storage worker calls it first). Only a
+/// head start: may throw like any read.
+void prepare(soci::session& sql, const std::string& site_id,
+             const std::vector<code_ref>& codes);
 
 /// Inside the caller's write transaction: makes every planned blob exist
 /// (inserting it, or a keyframe instead of a delta whose keyframe has gone)
