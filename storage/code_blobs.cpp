@@ -330,10 +330,6 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
   c.has_intermediate = false;
 }
 
-} // namespace
-
-namespace {
-
 std::vector<encoded_code> plan_codes(soci::session& sql,
                                      const std::string& site_id,
                                      int64_t after_version,

@@ -34,6 +34,14 @@ public:
     return out;
   }
 
+  // The text now and after each of `edits` edits.
+  std::vector<std::string> history(std::size_t edits) {
+    std::vector<std::string> out{text()};
+    for (std::size_t i = 0; i < edits; ++i)
+      out.push_back(edit());
+    return out;
+  }
+
   // Changes one to three lines, returns the new text.
   std::string edit() {
     const auto n = 1 + rng_() % 3;
@@ -197,7 +205,7 @@ STORAGE_TEST_CASE(a_corrupt_blob_is_refused_with_a_storage_error) {
   auto db = fresh_database(backend_name);
   auto& sql = *db.sql;
   page_history page{200};
-  const std::vector<std::string> codes{page.text(), page.edit()};
+  const auto codes = page.history(1);
   const auto site = site_with(sql, codes);
   site_repository repo{sql};
   const bool pg = backend_name == std::string_view{"postgresql"};
@@ -223,12 +231,10 @@ STORAGE_TEST_CASE(the_collector_removes_what_nothing_needs_and_keeps_the_rest) {
   auto db = fresh_database(backend_name);
   auto& sql = *db.sql;
   page_history page{300};
-  std::vector<std::string> shared{page.text()};
-  for (int i = 0; i < 30; ++i)
-    shared.push_back(page.edit());
-  std::vector<std::string> own = shared;  // the same start, then its own
-  for (int i = 0; i < 30; ++i)
-    own.push_back(page.edit());
+  const auto shared = page.history(30);
+  auto own = shared;  // the same start, then 30 texts of its own
+  const auto more = page.history(30);
+  own.insert(own.end(), more.begin() + 1, more.end());
   const auto keep = site_with(sql, shared);
   const auto drop = site_with(sql, own);
   BOOST_TEST(collect_all(sql) == 0u);
@@ -308,9 +314,7 @@ STORAGE_TEST_CASE(an_import_stores_blobs_and_an_export_gives_full_code) {
   auto db = fresh_database(backend_name);
   auto& sql = *db.sql;
   page_history page{200};
-  std::vector<std::string> codes{page.text()};
-  for (int i = 0; i < 8; ++i)
-    codes.push_back(page.edit());
+  const auto codes = page.history(8);
   session_archive archive;
   archive.session = make_session();
   archive.has_sites = true;
