@@ -10,14 +10,15 @@
 // *delta* is the text compressed with its base's text as zstd's prefix
 // dictionary. A delta's base is a keyframe or an *intermediate* (a delta
 // whose base is a keyframe), never deeper, so a read costs at most three
-// blobs (one query) and three decompressions, however long the history. A site_versions row refers to its blob by its code_sha256 and
-// holds '' in code; a row whose code is not empty is plain (written before
+// blobs (one query) and three decompressions, however long the history.
+// A site_versions row refers to its blob by its code_sha256 and holds ''
+// in code; a row whose code is not empty is plain (written before
 // migration 0006, or with a digest that is not its code's SHA-256) and is
 // read as it is.
 //
-// Writing is two steps: encode() reads and compresses outside the write
-// transaction (or at least before the site's row lock), store() then makes
-// sure every blob exists and stays until the commit, inside it.
+// Writing is two steps: encode() reads and compresses before the site's
+// row lock (and, after prepare(), before the write transaction), store()
+// then makes sure every blob exists and stays until the commit, inside it.
 //
 // Why a blob never goes while a version needs it (the collector,
 // collect_garbage(), deletes blobs no row refers to):
