@@ -18,6 +18,7 @@
 #include "actors/errors.hpp"
 #include "storage/cleanup_lock.hpp"
 #include "storage/cleanup_repository.hpp"
+#include "storage/code_blobs.hpp"
 #include "storage/idempotency_repository.hpp"
 #include "storage/retry.hpp"
 #include "storage/timestamp.hpp"
@@ -100,9 +101,40 @@ void rest(const cleanup_worker_state& st) {
     std::this_thread::sleep_for(st.config.batch_pause);
 }
 
+/// The code blobs no version needs any more (of the sessions deleted now or
+/// since the last run), `batch_size` blobs examined per transaction. A base
+/// goes in the pass after its last delta went (an intermediate, then its
+/// keyframe), so passes repeat while they delete something (at most four).
+std::string collect_blobs(cleanup_worker_state& st, soci::session& sql,
+                          storage::cleanup_lock& lock) {
+  std::size_t deleted = 0;
+  for (int pass = 0; pass < 4; ++pass) {
+    std::size_t in_pass = 0;
+    std::string after;
+    do {
+      if (auto why = may_go_on(st, sql, lock); !why.empty())
+        return why;
+      storage::with_retry(sql, while_locked, [&] {
+        auto from = after;
+        in_pass += storage::code_blobs::collect_garbage(sql, from,
+                                                        st.config.batch_size);
+        after = from;
+      });
+      rest(st);
+    } while (!after.empty());
+    deleted += in_pass;
+    if (in_pass == 0)
+      break;
+  }
+  if (deleted > 0)
+    spdlog::info("cleanup: removed {} code blobs no version needs", deleted);
+  return {};
+}
+
 /// Deletes batch after batch of expired sessions until none is left, then
-/// the write keys older than IDEMPOTENCY_KEY_HOURS the same way, unless the
-/// daemon stops or the lock is lost; `out` counts what was deleted. Returns
+/// the write keys older than IDEMPOTENCY_KEY_HOURS the same way, then the
+/// code blobs nothing needs, unless the daemon stops or the lock is lost;
+/// `out` counts what was deleted. Returns
 /// why it stopped early, empty when it finished.
 std::string delete_batches(cleanup_worker_state& st, soci::session& sql,
                            storage::cleanup_lock& lock, const cleanup_job& job,
@@ -135,9 +167,10 @@ std::string delete_batches(cleanup_worker_state& st, soci::session& sql,
       });
       out.deleted_keys += static_cast<int64_t>(deleted);
       if (deleted < st.config.batch_size)
-        return {};
+        break;
       rest(st);
     }
+    return collect_blobs(st, sql, lock);
   } catch (const std::exception& e) {
     return "the database failed: " + shortened(e.what());
   }

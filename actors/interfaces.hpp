@@ -54,6 +54,7 @@ using cleaned = caf::atom_constant<caf::atom("cleaned")>;
 using last_run = caf::atom_constant<caf::atom("last_run")>;
 using wake = caf::atom_constant<caf::atom("wake")>;
 using sample = caf::atom_constant<caf::atom("sample")>;
+using compact = caf::atom_constant<caf::atom("compact")>;
 using restore = caf::atom_constant<caf::atom("restore")>;
 using site_fork = caf::atom_constant<caf::atom("site_fork")>;
 
@@ -477,6 +478,13 @@ using cleanup_worker_actor = caf::typed_actor<
   // Runs one cleanup, telling the listener of each batch as it commits.
   caf::replies_to<atom::cleanup, cleanup_job>::with<cleanup_report>>::
   extend_with<status_client_actor>;
+
+/// Converts the plain version rows of before migration 0006 into code
+/// blobs in the background: a detached worker with a connection of its own,
+/// one batch per message (sent to itself), until none is left.
+using compactor_actor = caf::typed_actor<
+  // Converts the next batch, then asks itself for the one after it.
+  caf::reacts_to<atom::compact>>::extend_with<status_client_actor>;
 
 /// The scheduler: the retention cleanup daily at CLEANUP_AT (UTC), once at
 /// start when the last one is more than a day old, and on request.

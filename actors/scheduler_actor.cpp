@@ -3,11 +3,13 @@
 #include <utility>
 
 #include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/cache_actor.hpp"
+#include "actors/compactor.hpp"
 #include "actors/errors.hpp"
 #include "storage/timestamp.hpp"
 
@@ -167,6 +169,8 @@ scheduler(self_ptr self, probe_ptr probe,
   st.probe = std::move(probe);
   auto worker_probe = figures->add_actor("cleanup", "cleanup",
                                          telemetry::actor_kind::detached);
+  auto compactor_probe = figures->add_actor("compactor", "compactor",
+                                            telemetry::actor_kind::detached);
   st.figures = std::move(figures);
   st.config = std::move(config);
   if (!st.config.clock)
@@ -174,12 +178,23 @@ scheduler(self_ptr self, probe_ptr probe,
   worker.clock = st.config.clock;
   st.cache = std::move(cache);
   st.stopping = std::make_shared<std::atomic<bool>>(false);
+  compactor_config compaction;
+  compaction.url = worker.url;
   st.worker = self->spawn<caf::detached + caf::linked>(
     cleanup_worker, std::move(worker_probe), std::move(worker),
     caf::actor_cast<cleanup_listener_actor>(self), st.stopping);
+  // Converts what migration 0006 left plain, then ends by itself.
+  caf::anon_send(self->spawn<caf::detached + caf::linked>(
+                   compactor, std::move(compactor_probe),
+                   std::move(compaction), st.stopping),
+                 atom::compact::value);
   // A run under way ends after its current batch instead of holding up
   // the daemon's exit (the worker gets our exit only between messages).
   self->set_exit_handler([=](caf::exit_msg& msg) {
+    // A linked worker that finished its work (the compactor) is no reason
+    // to stop; the daemon stops us with user_shutdown.
+    if (msg.reason == caf::exit_reason::normal)
+      return;
     self->state.stopping->store(true);
     self->quit(msg.reason);
   });

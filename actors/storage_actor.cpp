@@ -9,6 +9,7 @@
 #include "actors/errors.hpp"
 #include "actors/result_codec.hpp"
 #include "storage/archive_repository.hpp"
+#include "storage/code_blobs.hpp"
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
 #include "storage/idempotency_repository.hpp"
@@ -54,6 +55,11 @@ caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
     return failed(errc::conflict, e.what());
   } catch (const storage::deadline_passed& e) {
     return failed(errc::timeout, e.what());
+  } catch (const storage::corrupt_blob& e) {
+    // The database works; one stored text does not decode.
+    spdlog::error("storage: {}", e.what());
+    return failed(errc::storage, std::string{"stored code does not decode: "}
+                                   + e.what());
   } catch (const std::invalid_argument& e) {
     // Input the API layer let through but the repository refuses.
     return failed(errc::validation, e.what());
@@ -199,6 +205,27 @@ write(self_ptr self, const trace& t, const char* what,
   });
 }
 
+/// Compresses the code of versions about to be added to `site_id` before
+/// their write transaction opens (storage/code_blobs.hpp), so that no lock
+/// is held meanwhile (SQLite's BEGIN IMMEDIATE holds every writer). Only a
+/// head start: on any failure the write compresses inside instead.
+template <class Versions>
+void compress_ahead(self_ptr self, const std::string& site_id,
+                    const Versions& versions) {
+  auto& st = self->state;
+  if (!st.sql)
+    return;  // the write opens the connection
+  std::vector<storage::code_blobs::code_ref> codes;
+  for (const auto& v : versions)
+    codes.push_back({v.code, v.code_sha256});
+  try {
+    storage::code_blobs::prepare(*st.sql, site_id, codes);
+  } catch (const std::exception& e) {
+    spdlog::debug("storage: compressing ahead failed: {}",
+                  std::string{e.what()}.substr(0, 200));
+  }
+}
+
 /// The metadata of versions just added, for their answers.
 std::vector<storage::version_record>
 added_versions(const std::string& site_id,
@@ -317,6 +344,7 @@ storage_worker(self_ptr self, probe_ptr probe,
     [=](atom::site_new, const trace& t, const storage::site_record& site,
         const storage::new_version& first, const storage::write_key& key)
       -> caf::result<committed<site_write>> {
+      compress_ahead(self, site.site_id, std::vector{first});
       return write(self, t, "site_new", key, [&](soci::session& sql) {
         require_session(self, sql, key.tenant, site.session_id);
         storage::site_repository repo{sql};
@@ -362,6 +390,7 @@ storage_worker(self_ptr self, probe_ptr probe,
     [=](atom::ver_add, const trace& t, const std::string& site_id,
         const std::vector<storage::new_version>& batch,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
+      compress_ahead(self, site_id, batch);
       return write(self, t, "ver_add", key, [&](soci::session& sql) {
         require_site(self, sql, key.tenant, site_id);
         site_write out;

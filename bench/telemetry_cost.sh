@@ -18,17 +18,8 @@ rounds=${2:-5}
 source bench/lib.sh
 bench_start "$@"
 
-# start_binary NAME BINARY: start_memoryd with another binary.
-start_binary() {
-  local dir
-  dir=$(mktemp -d "$work/bin.XXXXXX")
-  mkdir -p "$dir/apps"
-  ln -s "$2" "$dir/apps/memoryd"
-  MEMORYD_BUILD_DIR=$dir start_memoryd "$1" "sqlite://$work/$1.db" ""
-}
-
-start_binary baseline "$(realpath "$MEMORYD_BASELINE_BIN")"
-start_binary current "$(realpath "${MEMORYD_BUILD_DIR:-build}/apps/memoryd")"
+start_binary baseline "$(realpath "$MEMORYD_BASELINE_BIN")" "sqlite://$work/baseline.db"
+start_binary current "$(realpath "${MEMORYD_BUILD_DIR:-build}/apps/memoryd")" "sqlite://$work/current.db"
 
 session_of() {
   curl -sf -XPOST "http://127.0.0.1:$1/api/sessions" \

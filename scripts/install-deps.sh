@@ -8,7 +8,7 @@ packages=(
   libcaf-dev
   libboost1.81-all-dev libboost-json1.81-dev libboost-url1.81-dev
   libsoci-dev libpq-dev libsqlite3-dev
-  libhiredis-dev zlib1g-dev libssl-dev
+  libhiredis-dev zlib1g-dev libzstd-dev libssl-dev
   libsystemd-dev libspdlog-dev libtomlplusplus-dev
   postgresql redis-server
   curl procps

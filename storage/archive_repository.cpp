@@ -7,6 +7,7 @@
 
 #include <soci/soci.h>
 
+#include "storage/code_blobs.hpp"
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
@@ -98,7 +99,7 @@ std::vector<site_archive> read_sites(soci::session& sql,
     return out.at(index.at(site_id));
   };
   const auto versions_sql =
-    std::string{select_versions_sql} + and_code_sql + " FROM site_versions";
+    std::string{select_versions_sql} + and_code_sql + versions_with_code_sql;
   for (auto& v : below_sites(sql, version_rows{true}, versions_sql.c_str(),
                              versions_in_order_sql, session_id, version_batch))
     owner(v.site_id).versions.push_back(std::move(v));
@@ -142,18 +143,21 @@ void write_site(soci::session& sql, const site_record& s, int64_t latest) {
 }
 
 void write_version(soci::session& sql, const std::string& site_id,
-                   const version_record& v) {
+                   const version_record& v,
+                   const code_blobs::encoded_code& stored) {
   require_version_text(v);
   const auto created_at =
     dialect::timestamp_to_db(v.created_at, "version created_at");
   nullable requirements{v.has_requirements};
   nullable changes{v.has_changes};
   nullable audit_score{v.has_audit_score};
+  const std::string no_code;
   nullable restored{v.restored_from > 0};
   const long long restored_from = v.restored_from;
   long long inserted = 0;
   sql << insert_archived_version_sql, soci::use(site_id, "site_id"),
-    soci::use(v.version, "version"), soci::use(v.code, "code"),
+    soci::use(v.version, "version"),
+    soci::use(stored.plain ? v.code : no_code, "code"),
     soci::use(v.code_size, "code_size"),
     soci::use(v.code_sha256, "code_sha256"),
     soci::use(v.requirements_json, requirements.flag, "requirements"),
@@ -180,8 +184,23 @@ void write_deployment(soci::session& sql, const std::string& site_id,
     dialect::timestamp_to_db(d.created_at, "deployment created_at"));
 }
 
+// The blobs of each site's versions, planned before the transaction: a
+// site of the archive is new, so its chain starts with its version 1.
+std::vector<std::vector<code_blobs::encoded_code>>
+encode_sites(soci::session& sql, const session_archive& archive) {
+  std::vector<std::vector<code_blobs::encoded_code>> out;
+  for (const auto& site : archive.sites) {
+    std::vector<code_blobs::code_ref> refs;
+    for (const auto& v : site.versions)
+      refs.push_back({v.code, v.code_sha256});
+    out.push_back(code_blobs::encode(sql, site.site.site_id, 0, refs));
+  }
+  return out;
+}
+
 void write_site_archive(soci::session& sql, const std::string& session_id,
-                        const site_archive& s) {
+                        const site_archive& s,
+                        std::vector<code_blobs::encoded_code>& codes) {
   if (s.versions.empty())
     throw std::invalid_argument("site " + s.site.site_id + " has no version");
   // The history stays gapless: exactly 1..n, which also makes n the latest.
@@ -192,8 +211,9 @@ void write_site_archive(soci::session& sql, const std::string& session_id,
   site_record site = s.site;
   site.session_id = session_id;
   write_site(sql, site, static_cast<int64_t>(s.versions.size()));
-  for (const auto& v : s.versions)
-    write_version(sql, site.site_id, v);
+  code_blobs::store(sql, codes);
+  for (std::size_t i = 0; i < s.versions.size(); ++i)
+    write_version(sql, site.site_id, s.versions[i], codes[i]);
   for (const auto& a : s.audits)
     write_audit(sql, site.site_id, a);
   for (const auto& d : s.deployments)
@@ -224,11 +244,13 @@ archive_repository::read(const std::string& session_id, bool include_sites) {
 
 void archive_repository::write(const session_archive& archive,
                                std::chrono::system_clock::time_point commit_by) {
+  auto codes = encode_sites(sql_, archive);
   write_transaction tx{sql_};
   try {
     session_repository{sql_}.insert(archive.session);
-    for (const auto& site : archive.sites)
-      write_site_archive(sql_, archive.session.session_id, site);
+    for (std::size_t i = 0; i < archive.sites.size(); ++i)
+      write_site_archive(sql_, archive.session.session_id, archive.sites[i],
+                         codes[i]);
   } catch (const soci::soci_error& e) {
     // Not worth a retry, and not the database's fault: the archive itself
     // breaks a rule (its message would quote whole rows of code).

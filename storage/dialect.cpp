@@ -1,5 +1,6 @@
 #include "storage/dialect.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -313,6 +314,103 @@ void unlock_cleanup(soci::session& sql, const std::string& holder) {
     return;
   }
   sql << sqlite_unlock_cleanup, soci::use(holder, "holder");
+}
+
+} // namespace memoryd::storage::dialect
+
+namespace memoryd::storage::dialect {
+
+namespace {
+
+constexpr const char* insert_code_blob_postgresql = R"sql(
+INSERT INTO code_blobs (sha256, base_sha256, size, data)
+VALUES (:sha256, :base_sha256, :size, decode(:data, 'hex'))
+ON CONFLICT (sha256) DO NOTHING
+RETURNING size)sql";
+
+constexpr const char* insert_code_blob_sqlite = R"sql(
+INSERT INTO code_blobs (sha256, base_sha256, size, data)
+VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (sha256) DO NOTHING
+RETURNING size)sql";
+
+std::string to_hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = digits[b >> 4];
+    out[2 * i + 1] = digits[b & 15];
+  }
+  return out;
+}
+
+bool insert_sqlite_blob(soci::session& sql, const std::string& sha256,
+                        const std::string& base_sha256, int64_t size,
+                        const std::string& frame) {
+  using namespace sqlite_api;
+  auto* db = sqlite_handle(sql);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, insert_code_blob_sqlite, -1, &st, nullptr)
+      != SQLITE_OK)
+    throw soci::sqlite3_soci_error(sqlite3_errmsg(db), sqlite3_errcode(db));
+  struct finalizer {
+    sqlite3_stmt* st;
+    ~finalizer() {
+      sqlite3_finalize(st);
+    }
+  } guard{st};
+  sqlite3_bind_text(st, 1, sha256.data(), static_cast<int>(sha256.size()),
+                    SQLITE_STATIC);
+  if (base_sha256.empty())
+    sqlite3_bind_null(st, 2);
+  else
+    sqlite3_bind_text(st, 2, base_sha256.data(),
+                      static_cast<int>(base_sha256.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, size);
+  sqlite3_bind_blob(st, 4, frame.data(), static_cast<int>(frame.size()),
+                    SQLITE_STATIC);
+  const int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    return true;
+  if (rc == SQLITE_DONE)
+    return false;
+  throw soci::sqlite3_soci_error(sqlite3_errmsg(db), rc);
+}
+
+} // namespace
+
+bool insert_code_blob(soci::session& sql, const std::string& sha256,
+                      const std::string& base_sha256, int64_t size,
+                      const std::string& frame) {
+  if (backend_of(sql) == backend::sqlite)
+    return insert_sqlite_blob(sql, sha256, base_sha256, size, frame);
+  const auto hex = to_hex(frame);
+  soci::indicator base_flag = base_sha256.empty() ? soci::i_null : soci::i_ok;
+  long long inserted = 0;
+  const long long n = size;
+  sql << insert_code_blob_postgresql, soci::use(sha256, "sha256"),
+    soci::use(base_sha256, base_flag, "base_sha256"), soci::use(n, "size"),
+    soci::use(hex, "data"), soci::into(inserted);
+  return sql.got_data();
+}
+
+std::string blob_from_db(std::string fetched) {
+  if (fetched.size() < 2 || fetched[0] != '\\' || fetched[1] != 'x')
+    return fetched;  // SQLite's bytes (a zstd frame never starts so)
+  if (fetched.size() % 2 != 0)
+    throw std::runtime_error("a bytea value has an odd number of hex digits");
+  std::string out((fetched.size() - 2) / 2, '\0');
+  const char* p = fetched.data() + 2;
+  for (auto& byte : out) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(p, p + 2, value, 16);
+    if (ec != std::errc{} || end != p + 2)
+      throw std::runtime_error("a bytea value is not in hex form");
+    byte = static_cast<char>(value);
+    p += 2;
+  }
+  return out;
 }
 
 } // namespace memoryd::storage::dialect

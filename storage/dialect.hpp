@@ -8,6 +8,7 @@
 //  - "did a row match" is asked with RETURNING, which both support.
 // What cannot be written once is below.
 
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -114,6 +115,21 @@ std::string_view in_id_list_sql(backend b);
 /// Lower-case UUIDs as one bindable value: a PostgreSQL array literal
 /// ('{a,b}'), a JSON array on SQLite ('["a","b"]').
 std::string id_list(backend b, const std::vector<std::string>& ids);
+
+// -- code blobs --------------------------------------------------------------
+
+/// Inserts a row of code_blobs unless its sha256 exists (ON CONFLICT DO
+/// NOTHING); true when inserted. `base_sha256` empty: a keyframe. `frame`
+/// is binary: PostgreSQL gets it hex-encoded into bytea, SQLite as a BLOB
+/// (SOCI would bind it as TEXT, which a STRICT BLOB column refuses).
+bool insert_code_blob(soci::session& sql, const std::string& sha256,
+                      const std::string& base_sha256, int64_t size,
+                      const std::string& frame);
+
+/// A bytea or BLOB column as fetched into a std::string, as its bytes:
+/// PostgreSQL sends bytea as text (a backslash, x, hex digits), decoded
+/// here; anything else (SQLite's BLOB) is the bytes already.
+std::string blob_from_db(std::string fetched);
 
 /// Tries to take the fleet-wide cleanup lock without waiting; true when
 /// taken. PostgreSQL: a session-level advisory lock on this connection

@@ -24,6 +24,12 @@ struct conflict : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Stored data does not decode to what its row promises (a damaged code
+/// blob): refused, never returned in part.
+struct corrupt_blob : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 /// The caller's deadline passed before the commit: rolled back instead.
 struct deadline_passed : std::runtime_error {
   using std::runtime_error::runtime_error;

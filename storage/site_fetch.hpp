@@ -10,6 +10,7 @@
 
 #include <soci/soci.h>
 
+#include "storage/code_blobs.hpp"
 #include "storage/dialect.hpp"
 #include "storage/site_records.hpp"
 
@@ -176,8 +177,16 @@ public:
     f(audit_score_);
     f(restored_from_);
     f(created_at_);
-    if (with_code_)
+    if (with_code_) {
       f(code_);
+      f(blob_);
+      f(base_sha256_);
+      f(base_size_);
+      f(base_blob_);
+      f(base_base_sha256_);
+      f(base_base_size_);
+      f(base_base_blob_);
+    }
   }
 
   std::size_t size() const {
@@ -197,7 +206,23 @@ public:
     if (restored_from_.take(i, restored_from))
       r.restored_from = restored_from;
     r.created_at = dialect::timestamp_from_db(created_at_.take(i));
-    r.has_code = with_code_ && code_.take(i, r.code);
+    if (with_code_) {
+      code_blobs::fetched_code c;
+      c.code = code_.take(i);
+      c.size = r.code_size;
+      c.has_blob = blob_.take(i, c.blob);
+      c.has_base = base_sha256_.take(i, c.base_sha256);
+      long long size = 0;
+      base_size_.take(i, size);
+      c.base_size = size;
+      base_blob_.take(i, c.base_blob);
+      c.has_base_base = base_base_sha256_.take(i, c.base_base_sha256);
+      base_base_size_.take(i, size);
+      c.base_base_size = size;
+      base_base_blob_.take(i, c.base_base_blob);
+      r.code = code_blobs::text_of(std::move(c));
+      r.has_code = true;
+    }
     return r;
   }
 
@@ -213,6 +238,13 @@ private:
   column<long long> restored_from_;
   column<std::string> created_at_;
   column<std::string> code_;
+  column<std::string> blob_;
+  column<std::string> base_sha256_;
+  column<long long> base_size_;
+  column<std::string> base_blob_;
+  column<std::string> base_base_sha256_;
+  column<long long> base_base_size_;
+  column<std::string> base_base_blob_;
 };
 
 // Into-targets of select_audits_sql.

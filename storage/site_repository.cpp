@@ -7,6 +7,7 @@
 #include <soci/soci.h>
 #include <soci/postgresql/soci-postgresql.h>
 
+#include "storage/code_blobs.hpp"
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
@@ -56,7 +57,7 @@ find_version(soci::session& sql, const std::string& site_id, int64_t n) {
   st.exchange(soci::use(site_id, "site_id"));
   st.exchange(soci::use(n, "version"));
   run_once(st, std::string{select_versions_sql} + and_code_sql
-                 + from_site_versions_sql + and_version_sql);
+                 + versions_with_code_sql + where_site_sql + and_version_sql);
   if (rows.size() == 0)
     return std::nullopt;
   return rows.take(0);
@@ -100,16 +101,21 @@ auto newest_of_site(soci::session& sql, const std::string& query,
   return take_rows(rows, limit, has_more);
 }
 
+// Inserts version `number` whose code `stored` describes (code_blobs::store
+// has made its blob exist, unless it is plain).
 void insert_version(soci::session& sql, const std::string& site_id,
                     long long number, const new_version& v,
-                    const std::string& created_at) {
+                    const std::string& created_at,
+                    const code_blobs::encoded_code& stored) {
   nullable requirements{v.has_requirements};
   nullable changes{v.has_changes};
+  const std::string no_code;
   nullable restored{v.restored_from > 0};
   const long long restored_from = v.restored_from;
   long long inserted = 0;
   sql << insert_version_sql, soci::use(site_id, "site_id"),
-    soci::use(number, "version"), soci::use(v.code, "code"),
+    soci::use(number, "version"),
+    soci::use(stored.plain ? v.code : no_code, "code"),
     soci::use(v.code_size, "code_size"),
     soci::use(v.code_sha256, "code_sha256"),
     soci::use(v.requirements_json, requirements.flag, "requirements"),
@@ -159,6 +165,8 @@ site_record site_repository::create(const site_record& site,
   const auto first_created_at =
     timestamp_or(first.created_at, stored.created_at, "version created_at");
   nullable site_type{site.has_site_type};
+  auto code = code_blobs::encode(sql_, site.site_id, 0,
+                                 {{first.code, first.code_sha256}});
 
   write_transaction tx{sql_};
   // Asked here rather than read from a foreign-key error; the lock keeps
@@ -176,7 +184,8 @@ site_record site_repository::create(const site_record& site,
     soci::use(stored.updated_at, "updated_at"), soci::into(revision);
   if (!sql_.got_data())
     throw conflict("site " + site.site_id + " already exists");
-  insert_version(sql_, site.site_id, 1, first, first_created_at);
+  code_blobs::store(sql_, code);
+  insert_version(sql_, site.site_id, 1, first, first_created_at, code.front());
   tx.commit();
   return stored;
 }
@@ -197,11 +206,19 @@ site_repository::add_versions(const std::string& site_id,
   for (const auto& v : batch)
     created_at.push_back(timestamp_or(v.created_at, now, "version created_at"));
   const auto count = static_cast<long long>(batch.size());
-  if (count == 1 && backend_of(sql_) == backend::postgresql)
+  std::vector<code_blobs::code_ref> refs;
+  refs.reserve(batch.size());
+  for (const auto& v : batch)
+    refs.push_back({v.code, v.code_sha256});
+  // Read and compressed before the site's row lock is taken.
+  auto codes = code_blobs::encode(sql_, site_id, 0, refs);
+  if (count == 1 && codes.front().plain
+      && backend_of(sql_) == backend::postgresql)
     return add_one_version_postgresql(site_id, batch.front(), created_at.front(),
                                       new_revision);
 
   write_transaction tx{sql_};
+  code_blobs::store(sql_, codes);
   long long latest = 0;
   long long revision = 0;
   sql_ << reserve_versions_sql, soci::use(count, "count"),
@@ -213,7 +230,7 @@ site_repository::add_versions(const std::string& site_id,
   numbers.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const long long number = latest - count + 1 + static_cast<long long>(i);
-    insert_version(sql_, site_id, number, batch[i], created_at[i]);
+    insert_version(sql_, site_id, number, batch[i], created_at[i], codes[i]);
     numbers.push_back(number);
   }
   tx.commit();

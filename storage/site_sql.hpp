@@ -27,9 +27,19 @@ constexpr const char* site_page_order_sql =
 constexpr const char* select_versions_sql = R"sql(
 SELECT site_id, version, code_size, code_sha256, requirements, changes,
        audit_score, restored_from, created_at)sql";
-constexpr const char* and_code_sql = ", code";
+// The code is the row's own when not empty, else its blob's, decoded with
+// its base and its base's base: see storage/code_blobs.hpp.
+constexpr const char* and_code_sql =
+  ", code, b.data, b.base_sha256, k.size, k.data, k.base_sha256, k2.size,"
+  " k2.data";
+constexpr const char* versions_with_code_sql = R"sql(
+ FROM site_versions
+ LEFT JOIN code_blobs b ON code = '' AND b.sha256 = code_sha256
+ LEFT JOIN code_blobs k ON k.sha256 = b.base_sha256
+ LEFT JOIN code_blobs k2 ON k2.sha256 = k.base_sha256)sql";
 constexpr const char* from_site_versions_sql =
   " FROM site_versions WHERE site_id = :site_id";
+constexpr const char* where_site_sql = " WHERE site_id = :site_id";
 constexpr const char* and_version_sql = " AND version = :version";
 // Newest first, keyset on the number, from the primary key's index. A new
 // version gets a higher number than any existing one, so it never lands

@@ -4,6 +4,7 @@
 #include <boost/uuid/uuid_io.hpp>
 #include <soci/soci.h>
 
+#include "codec/sha256.hpp"
 #include "storage/database.hpp"
 #include "storage/migrations.hpp"
 #include "storage/timestamp.hpp"
@@ -109,6 +110,40 @@ std::vector<run_row> database_probe::runs() {
     out.push_back({ids[i], outcomes[i], deleted[i], sites[i], dry[i] != 0,
                    runners[i]});
   return out;
+}
+
+std::string database_probe::plant_plain_site(
+  const std::vector<std::string>& codes) {
+  auto& sql = *sql_;
+  const auto ids = new_ids(2);
+  const auto t = storage::now_timestamp();
+  const auto n = static_cast<long long>(codes.size());
+  storage::write_transaction tx{sql};
+  sql << "INSERT INTO sessions (session_id, tenant, user_id, state, revision,"
+         " created_at, updated_at) VALUES (:id, '', 'plain', '{}', 1, :t, :t)",
+    soci::use(ids[0], "id"), soci::use(t, "t");
+  sql << "INSERT INTO sites (site_id, session_id, name, latest_version,"
+         " created_at, updated_at) VALUES (:site, :id, 'plain', :n, :t, :t)",
+    soci::use(ids[1], "site"), soci::use(ids[0], "id"), soci::use(n, "n"),
+    soci::use(t, "t");
+  for (long long v = 1; v <= n; ++v) {
+    const auto& code = codes[static_cast<std::size_t>(v - 1)];
+    const auto sha = codec::sha256_hex(code);
+    const auto size = static_cast<long long>(code.size());
+    sql << "INSERT INTO site_versions (site_id, version, code, code_size,"
+           " code_sha256, created_at) VALUES (:site, :v, :code, :size, :sha,"
+           " :t)",
+      soci::use(ids[1], "site"), soci::use(v, "v"), soci::use(code, "code"),
+      soci::use(size, "size"), soci::use(sha, "sha"), soci::use(t, "t");
+  }
+  tx.commit();
+  return ids[1];
+}
+
+long long database_probe::scalar(const std::string& query) {
+  long long n = 0;
+  *sql_ << query, soci::into(n);
+  return n;
 }
 
 long long database_probe::count_where(std::string_view table,

@@ -62,6 +62,14 @@ public:
   /// Every cleanup run, oldest first.
   std::vector<run_row> runs();
 
+  /// A session with one site whose versions 1..n hold `codes` as every
+  /// row did before migration 0006: the code in the row (with its real
+  /// SHA-256). Returns the site's id.
+  std::string plant_plain_site(const std::vector<std::string>& codes);
+
+  /// The one number `query` returns (a count).
+  long long scalar(const std::string& query);
+
   /// SELECT count(*) FROM <table> WHERE <column> = :value
   long long count_where(std::string_view table, std::string_view column,
                         const std::string& value);

@@ -24,7 +24,7 @@ grep -q '^ Package: memoryd$' <<<"$info" || fail "package name"
 depends=$(sed -n 's/^ Depends: //p' <<<"$info")
 for lib in libcaf-core libboost-json1.81.0 libboost-program-options1.81.0 \
            libsoci-core libpq5 libhiredis0.14 libspdlog libsystemd0 libssl3 \
-           zlib1g; do
+           zlib1g libzstd1; do
   grep -q "$lib" <<<"$depends" || fail "Depends: lacks $lib: $depends"
 done
 [ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)" = /etc/memoryd/memoryd.toml ] \

@@ -1,0 +1,468 @@
+#include "storage/code_blobs.hpp"
+
+#include <algorithm>
+#include <list>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <soci/soci.h>
+
+#include "codec/sha256.hpp"
+#include "storage/database.hpp"
+#include "storage/dialect.hpp"
+#include "storage/transaction.hpp"
+#include "storage/zstd_codec.hpp"
+
+namespace memoryd::storage::code_blobs {
+
+namespace {
+
+// -- SQL ---------------------------------------------------------------------
+
+// The blob of a version, its base and its base's base: the chain the
+// versions after it continue.
+constexpr const char* blob_of_latest_sql = R"sql(
+SELECT b.sha256, b.base_sha256, k.base_sha256 FROM sites s
+JOIN site_versions v ON v.site_id = s.site_id AND v.version = s.latest_version
+JOIN code_blobs b ON b.sha256 = v.code_sha256
+LEFT JOIN code_blobs k ON k.sha256 = b.base_sha256
+WHERE s.site_id = :site_id AND v.code = '')sql";
+constexpr const char* blob_of_version_sql = R"sql(
+SELECT b.sha256, b.base_sha256, k.base_sha256 FROM site_versions v
+JOIN code_blobs b ON b.sha256 = v.code_sha256
+LEFT JOIN code_blobs k ON k.sha256 = b.base_sha256
+WHERE v.site_id = :site_id AND v.version = :version AND v.code = '')sql";
+
+constexpr const char* blob_sql =
+  "SELECT size, data FROM code_blobs WHERE sha256 = :sha256";
+
+// How long a keyframe's chain is and what its deltas weigh.
+constexpr const char* chain_sql = R"sql(
+SELECT count(*), COALESCE(SUM(length(data)), 0) FROM code_blobs
+WHERE base_sha256 = :sha256)sql";
+
+// Followed by the dialect's key-share lock inside a write. A delta's base
+// must be a keyframe or a keyframe's delta (the same text may exist as a
+// delta of a delta in another chain), so that no read needs more than three.
+constexpr const char* blob_exists_sql =
+  "SELECT 1 FROM code_blobs WHERE sha256 = :sha256";
+constexpr const char* base_exists_sql = R"sql(
+SELECT 1 FROM code_blobs b WHERE b.sha256 = :sha256
+AND (b.base_sha256 IS NULL OR EXISTS (SELECT 1 FROM code_blobs k
+     WHERE k.sha256 = b.base_sha256 AND k.base_sha256 IS NULL)))sql";
+
+// The collector's range, then its candidates in it (locked on PostgreSQL),
+// then those of them that are still garbage as of a newer snapshot.
+constexpr const char* garbage_range_sql = R"sql(
+SELECT sha256 FROM code_blobs WHERE sha256 > :after
+ORDER BY sha256 LIMIT :batch)sql";
+constexpr const char* unreferenced_sql = R"sql(
+ NOT EXISTS (SELECT 1 FROM site_versions v
+             WHERE v.code_sha256 = c.sha256)
+ AND NOT EXISTS (SELECT 1 FROM code_blobs d
+                 WHERE d.base_sha256 = c.sha256))sql";
+constexpr const char* garbage_candidates_sql = R"sql(
+SELECT c.sha256 FROM code_blobs c
+WHERE c.sha256 > :after AND c.sha256 <= :last AND)sql";
+constexpr const char* delete_garbage_sql =
+  "DELETE FROM code_blobs WHERE sha256 IN (SELECT sha256 FROM code_blobs c"
+  " WHERE";
+constexpr const char* in_sha_list_postgresql =
+  " AND c.sha256 = ANY(CAST(:shas AS text[])))";
+constexpr const char* in_sha_list_sqlite =
+  " AND c.sha256 IN (SELECT value FROM json_each(:shas)))";
+
+// -- keyframe texts ----------------------------------------------------------
+
+// The texts of recent keyframes, per thread (a storage worker's): content
+// addressed, so an entry is never stale. Bounded by bytes.
+class keyframe_cache {
+public:
+  std::shared_ptr<const std::string> find(const std::string& sha256) {
+    auto it = index_.find(sha256);
+    if (it == index_.end())
+      return nullptr;
+    order_.splice(order_.begin(), order_, it->second);
+    return it->second->second;
+  }
+
+  void put(const std::string& sha256, std::shared_ptr<const std::string> t) {
+    if (t->size() > capacity / 4 || index_.count(sha256) > 0)
+      return;
+    bytes_ += t->size();
+    order_.emplace_front(sha256, std::move(t));
+    index_.emplace(sha256, order_.begin());
+    while (bytes_ > capacity) {
+      bytes_ -= order_.back().second->size();
+      index_.erase(order_.back().first);
+      order_.pop_back();
+    }
+  }
+
+private:
+  static constexpr std::size_t capacity = 8 << 20;
+  using entry = std::pair<std::string, std::shared_ptr<const std::string>>;
+  std::list<entry> order_;
+  std::unordered_map<std::string, std::list<entry>::iterator> index_;
+  std::size_t bytes_ = 0;
+};
+
+keyframe_cache& keyframes() {
+  thread_local keyframe_cache cache;
+  return cache;
+}
+
+// The text of the blob `sha256` (`size` bytes), from the cache or decoded
+// from `frame` with `base` (its base's text; null for a keyframe).
+std::shared_ptr<const std::string>
+text_of_blob(const std::string& sha256, int64_t size, std::string frame,
+             const std::string* base) {
+  if (auto hit = keyframes().find(sha256))
+    return hit;
+  auto text = std::make_shared<const std::string>(zstd_codec::decompress(
+    dialect::blob_from_db(std::move(frame)), static_cast<std::size_t>(size),
+    base != nullptr ? std::string_view{*base} : std::string_view{}));
+  keyframes().put(sha256, text);
+  return text;
+}
+
+// -- encoding ----------------------------------------------------------------
+
+// Frames made recently by this thread, by text and base digest: prepare()
+// compresses before the transaction, and encode() inside it finds them.
+// Content addressed, so never stale; a few MB at most.
+class frame_memo {
+public:
+  const std::string* find(const std::string& key) const {
+    for (const auto& [k, frame] : frames_)
+      if (k == key)
+        return &frame;
+    return nullptr;
+  }
+
+  void put(std::string key, const std::string& frame) {
+    if (frames_.size() >= 64)
+      frames_.pop_front();
+    frames_.emplace_back(std::move(key), frame);
+  }
+
+private:
+  std::list<std::pair<std::string, std::string>> frames_;
+};
+
+frame_memo& memo() {
+  thread_local frame_memo frames;
+  return frames;
+}
+
+// `text` (of digest `sha256`) compressed against `base` (of digest
+// `base_sha256`; none: alone), made once.
+std::string frame_of(std::string_view text, std::string_view sha256,
+                     const std::string* base, const std::string& base_sha256) {
+  auto key = std::string{sha256} + "/" + base_sha256;
+  if (const auto* made = memo().find(key))
+    return *made;
+  auto frame = base != nullptr ? zstd_codec::compress_against(text, *base)
+                               : zstd_codec::compress(text);
+  memo().put(std::move(key), frame);
+  return frame;
+}
+
+// A blob new deltas may be made against, with those it has so far.
+struct anchor {
+  std::string sha256;  // empty: none
+  std::shared_ptr<const std::string> text;
+  std::size_t bytes = 0;  // its own frame
+  std::size_t deltas = 0;
+  std::size_t delta_bytes = 0;
+};
+
+// Where the next version goes: a delta of `leaf_base` (a keyframe or one of
+// its deltas, an intermediate), or else an intermediate of `keyframe`.
+struct chain {
+  anchor keyframe;  // sha256 empty: none, the next version is a keyframe
+  anchor intermediate;
+  bool has_intermediate = false;
+
+  anchor& leaf_base() {
+    return has_intermediate ? intermediate : keyframe;
+  }
+};
+
+// Reads blob `sha256`'s frame and its deltas' count and bytes; its text
+// decoded with `base` (null: a keyframe). False when it is gone.
+bool read_anchor(soci::session& sql, const std::string& sha256,
+                 const std::string* base, anchor& out) {
+  long long size = 0;
+  std::string frame;
+  sql << blob_sql, soci::use(sha256, "sha256"), soci::into(size),
+    soci::into(frame);
+  if (!sql.got_data())
+    return false;
+  long long deltas = 0;
+  long long delta_bytes = 0;
+  sql << chain_sql, soci::use(sha256, "sha256"), soci::into(deltas),
+    soci::into(delta_bytes);
+  out.sha256 = sha256;
+  out.deltas = static_cast<std::size_t>(deltas);
+  out.delta_bytes = static_cast<std::size_t>(delta_bytes);
+  out.bytes = dialect::blob_from_db(frame).size();
+  out.text = text_of_blob(sha256, size, std::move(frame), base);
+  return true;
+}
+
+// The chain a version continues: that of the blob of version
+// `after_version` (0: the latest) of the site. That blob, its base and its
+// base's base say which is the keyframe and which the intermediate (a
+// depth-one blob serves as the intermediate of what follows it).
+// The chains this worker extended last, per site, with the blob they
+// ended with: a write that finds its site's latest blob to be that one
+// needs no anchor read. Only ever a hint: store() checks every base.
+struct known_chain {
+  std::string last_sha256;
+  chain c;
+};
+
+std::unordered_map<std::string, known_chain>& known_chains() {
+  thread_local std::unordered_map<std::string, known_chain> chains;
+  if (chains.size() > 64)  // each holds up to two texts
+    chains.clear();
+  return chains;
+}
+
+chain chain_after(soci::session& sql, const std::string& site_id,
+                  int64_t after_version) {
+  std::string blob[3];
+  soci::indicator flag[3] = {soci::i_ok, soci::i_null, soci::i_null};
+  const long long version = after_version;
+  if (after_version == 0)
+    sql << blob_of_latest_sql, soci::use(site_id, "site_id"),
+      soci::into(blob[0]), soci::into(blob[1], flag[1]),
+      soci::into(blob[2], flag[2]);
+  else
+    sql << blob_of_version_sql, soci::use(site_id, "site_id"),
+      soci::use(version, "version"), soci::into(blob[0]),
+      soci::into(blob[1], flag[1]), soci::into(blob[2], flag[2]);
+  chain c;
+  if (!sql.got_data())
+    return c;
+  if (auto known = known_chains().find(site_id);
+      known != known_chains().end() && known->second.last_sha256 == blob[0])
+    return known->second.c;
+  // The blob, its base, its base's base: the last one there is the
+  // keyframe, the one before it (if any) the intermediate.
+  const int depth = flag[1] != soci::i_ok ? 0 : flag[2] != soci::i_ok ? 1 : 2;
+  const auto& keyframe = blob[depth];
+  if (!read_anchor(sql, keyframe, nullptr, c.keyframe))
+    return {};
+  if (depth > 0) {
+    c.has_intermediate = read_anchor(sql, blob[depth - 1],
+                                     c.keyframe.text.get(), c.intermediate);
+  }
+  return c;
+}
+
+bool blob_exists(soci::session& sql, const std::string& sha256,
+                 bool locked, const char* query_sql = blob_exists_sql) {
+  int one = 0;
+  std::string query = query_sql;
+  if (locked)
+    query += dialect::key_share_lock_sql(backend_of(sql));
+  sql << query, soci::use(sha256, "sha256"), soci::into(one);
+  return sql.got_data();
+}
+
+// Whether `delta` is worth keeping as a delta of `a`, by the policy.
+bool worth_a_delta(const anchor& a, std::size_t delta, const policy& p) {
+  if (a.deltas >= p.max_chain)
+    return false;
+  if (static_cast<double>(delta)
+      >= p.max_delta_share * static_cast<double>(a.bytes))
+    return false;
+  // The average per version of `a` and its deltas.
+  return delta * (a.deltas + 1) <= a.bytes + a.delta_bytes;
+}
+
+// Whether `delta` is worth keeping as a new intermediate of `keyframe`.
+bool worth_an_intermediate(const anchor& keyframe, std::size_t delta,
+                           const policy& p) {
+  return keyframe.deltas < p.max_chain
+         && static_cast<double>(delta)
+              < p.max_intermediate_share * static_cast<double>(keyframe.bytes);
+}
+
+// How `ref` (a new text) is stored in chain `c`, which it then continues.
+void plan_blob(chain& c, encoded_code& e, const policy& p) {
+  const auto text = e.ref.code;
+  if (!c.keyframe.sha256.empty()) {
+    auto& leaf_base = c.leaf_base();
+    auto delta = frame_of(text, e.ref.sha256, leaf_base.text.get(),
+                          leaf_base.sha256);
+    if (worth_a_delta(leaf_base, delta.size(), p)) {
+      e.base_sha256 = leaf_base.sha256;
+      ++leaf_base.deltas;
+      leaf_base.delta_bytes += delta.size();
+      e.frame = std::move(delta);
+      return;
+    }
+    if (c.has_intermediate)
+      delta = frame_of(text, e.ref.sha256, c.keyframe.text.get(),
+                       c.keyframe.sha256);
+    if (worth_an_intermediate(c.keyframe, delta.size(), p)) {
+      e.base_sha256 = c.keyframe.sha256;
+      ++c.keyframe.deltas;
+      c.keyframe.delta_bytes += delta.size();
+      e.frame = std::move(delta);
+      c.intermediate = {std::string{e.ref.sha256},
+                        std::make_shared<const std::string>(text),
+                        e.frame.size(), 0, 0};
+      c.has_intermediate = true;
+      return;
+    }
+  }
+  // A keyframe is compressed only when no delta is worth it.
+  e.frame = frame_of(text, e.ref.sha256, nullptr, {});
+  c.keyframe = {std::string{e.ref.sha256},
+                std::make_shared<const std::string>(text), e.frame.size(), 0,
+                0};
+  c.has_intermediate = false;
+}
+
+std::vector<encoded_code> plan_codes(soci::session& sql,
+                                     const std::string& site_id,
+                                     int64_t after_version,
+                                     const std::vector<code_ref>& codes,
+                                     const policy& p, bool remember) {
+  std::vector<encoded_code> plan;
+  plan.reserve(codes.size());
+  std::unordered_set<std::string_view> planned;
+  chain c;
+  bool chain_read = false;
+  for (const auto& ref : codes) {
+    encoded_code e;
+    e.ref = ref;
+    if (codec::sha256_hex(ref.code) != ref.sha256) {
+      e.plain = true;
+    } else if (planned.count(ref.sha256) > 0
+               || blob_exists(sql, std::string{ref.sha256}, false)) {
+      e.reuse = true;
+    } else {
+      if (!chain_read) {
+        c = chain_after(sql, site_id, after_version);
+        chain_read = true;
+      }
+      plan_blob(c, e, p);
+      if (remember)
+        known_chains()[site_id] = {std::string{ref.sha256}, c};
+      planned.insert(ref.sha256);
+    }
+    plan.push_back(std::move(e));
+  }
+  return plan;
+}
+
+} // namespace
+
+std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
+                                 int64_t after_version,
+                                 const std::vector<code_ref>& codes,
+                                 const policy& p) {
+  return plan_codes(sql, site_id, after_version, codes, p, true);
+}
+
+void prepare(soci::session& sql, const std::string& site_id,
+             const std::vector<code_ref>& codes) {
+  plan_codes(sql, site_id, 0, codes, {}, false);
+}
+
+void store(soci::session& sql, std::vector<encoded_code>& plan) {
+  for (auto& e : plan) {
+    if (e.plain)
+      continue;
+    const std::string sha{e.ref.sha256};
+    // A few rounds at most: each one ends unless another transaction
+    // inserted or deleted this very blob meanwhile.
+    for (int round = 0;; ++round) {
+      if (blob_exists(sql, sha, true))
+        break;
+      if (round == 3)
+        throw std::runtime_error("blob " + sha + " kept appearing and "
+                                 "disappearing while being stored");
+      // The base went (or is too deep in another chain), or a blob planned
+      // for reuse went: a keyframe then.
+      if (!e.base_sha256.empty()
+          && !blob_exists(sql, e.base_sha256, true, base_exists_sql)) {
+        e.base_sha256.clear();
+        e.frame.clear();
+      }
+      if (e.frame.empty())
+        e.frame = zstd_codec::compress(e.ref.code);
+      if (dialect::insert_code_blob(sql, sha, e.base_sha256,
+                                    static_cast<int64_t>(e.ref.code.size()),
+                                    e.frame))
+        break;
+    }
+  }
+}
+
+std::string text_of(fetched_code&& f) {
+  if (!f.code.empty())
+    return std::move(f.code);
+  if (!f.has_blob) {
+    if (f.size == 0)  // plain and empty, from before migration 0006
+      return {};
+    throw corrupt_blob("the blob of a version of " + std::to_string(f.size)
+                       + " bytes is missing");
+  }
+  std::shared_ptr<const std::string> base;
+  if (f.has_base) {
+    std::shared_ptr<const std::string> keyframe;
+    if (f.has_base_base)
+      keyframe = text_of_blob(f.base_base_sha256, f.base_base_size,
+                              std::move(f.base_base_blob), nullptr);
+    base = text_of_blob(f.base_sha256, f.base_size, std::move(f.base_blob),
+                        keyframe.get());
+  }
+  return zstd_codec::decompress(dialect::blob_from_db(std::move(f.blob)),
+                                static_cast<std::size_t>(f.size),
+                                base ? std::string_view{*base}
+                                     : std::string_view{});
+}
+
+std::size_t collect_garbage(soci::session& sql, std::string& after,
+                            std::size_t batch) {
+  const auto b = backend_of(sql);
+  write_transaction tx{sql};
+  std::vector<std::string> range(std::max<std::size_t>(batch, 2));
+  const long long limit = static_cast<long long>(batch);
+  sql << garbage_range_sql, soci::use(after, "after"),
+    soci::use(limit, "batch"), soci::into(range);
+  if (range.empty()) {
+    after.clear();
+    return 0;
+  }
+  const std::string last = range.back();
+  std::vector<std::string> candidates(std::max<std::size_t>(range.size(), 2));
+  sql << std::string{garbage_candidates_sql} + unreferenced_sql
+           + std::string{dialect::skip_locked_sql(b)},
+    soci::use(after, "after"), soci::use(last, "last"),
+    soci::into(candidates);
+  std::size_t deleted = 0;
+  if (!candidates.empty()) {
+    const auto shas = dialect::id_list(b, candidates);
+    soci::statement st =
+      (sql.prepare << std::string{delete_garbage_sql} + unreferenced_sql
+                        + (b == backend::sqlite ? in_sha_list_sqlite
+                                                : in_sha_list_postgresql),
+       soci::use(shas, "shas"));
+    st.execute(true);
+    deleted = static_cast<std::size_t>(st.get_affected_rows());
+  }
+  tx.commit();
+  after = last;
+  return deleted;
+}
+
+} // namespace memoryd::storage::code_blobs
