@@ -51,6 +51,9 @@ public:
   /// Makes every idempotency key look created at `t`.
   void age_idempotency_keys(wall_time t);
 
+  /// Makes every change feed event look created at `t`.
+  void age_events(wall_time t);
+
   /// A finished run of outcome `outcome` in cleanup_runs.
   void plant_run(std::string_view outcome, wall_time started_at,
                  wall_time finished_at);
