@@ -210,6 +210,7 @@ added_versions(const std::string& site_id,
     v.has_changes = meta.has_changes;
     v.changes = meta.changes;
     v.restored_from = meta.restored_from;
+    v.agent = meta.agent;
     v.created_at = meta.created_at;
     out.push_back(std::move(v));
   }
@@ -232,19 +233,20 @@ void emit(soci::session& sql, const storage::write_key& key, const char* type,
   storage::event_repository{sql}.append(e);
 }
 
-/// An audit or deployment of `tenant`'s site: `add(sql, repo, out)` writes
-/// the row into `out`, then the site's revision after it is read (what the
+/// An audit or deployment of `tenant`'s site: `add(repo, out)` writes the
+/// row into `out` and answers its id, which the feed's `type` event names
+/// (with `version`); then the site's revision after it is read (what the
 /// cache is fenced with), in the same transaction.
 template <class Add>
 caf::result<committed<site_write>>
 add_site_event(self_ptr self, const trace& t, const char* what,
                const storage::write_key& key, const std::string& site_id,
-               Add add) {
+               const char* type, int64_t version, Add add) {
   return write(self, t, what, key, [&](soci::session& sql) {
     require_site(self, sql, key.tenant, site_id);
     storage::site_repository repo{sql};
     site_write out;
-    add(sql, repo, out);
+    emit(sql, key, type, {}, site_id, version, add(repo, out));
     auto revision = repo.revision(site_id);
     if (!revision)
       throw storage::not_found(no_site(site_id));
@@ -432,29 +434,27 @@ storage_worker(self_ptr self, probe_ptr probe,
     },
     [=](atom::audit_add, const trace& t, const storage::audit_record& a,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return add_site_event(
-        self, t, "audit_add", key, a.site_id,
-        [&](soci::session& sql, storage::site_repository& repo,
-            site_write& out) {
-          auto draft = a;
-          draft.agent = key.agent;
-          out.audit = repo.add_audit(draft);
-          emit(sql, key, "audit_added", {}, a.site_id, a.version,
-               out.audit.audit_id);
-        });
+      return add_site_event(self, t, "audit_add", key, a.site_id,
+                            "audit_added", a.version,
+                            [&](storage::site_repository& repo,
+                                site_write& out) {
+                              auto draft = a;
+                              draft.agent = key.agent;
+                              out.audit = repo.add_audit(draft);
+                              return out.audit.audit_id;
+                            });
     },
     [=](atom::deploy_add, const trace& t, const storage::deployment_record& d,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return add_site_event(
-        self, t, "deploy_add", key, d.site_id,
-        [&](soci::session& sql, storage::site_repository& repo,
-            site_write& out) {
-          auto draft = d;
-          draft.agent = key.agent;
-          out.deployment = repo.add_deployment(draft);
-          emit(sql, key, "deployment_added", {}, d.site_id, d.version,
-               out.deployment.deployment_id);
-        });
+      return add_site_event(self, t, "deploy_add", key, d.site_id,
+                            "deployment_added", d.version,
+                            [&](storage::site_repository& repo,
+                                site_write& out) {
+                              auto draft = d;
+                              draft.agent = key.agent;
+                              out.deployment = repo.add_deployment(draft);
+                              return out.deployment.deployment_id;
+                            });
     },
     [=](atom::ev_read, const trace& t, const std::string& tenant,
         const storage::event_position& after, bool from_start,
