@@ -154,7 +154,16 @@ committed<T> replay(const storage::write_key& key,
   if (prior.result.empty())
     throw storage::conflict("the request with Idempotency-Key \"" + key.key
                             + "\" is still in progress");
-  return {decode_result<T>(prior.result), key.from_client};
+  try {
+    return {decode_result<T>(prior.result), key.from_client};
+  } catch (const result_layout_mismatch&) {
+    // Committed by a memoryd before an upgrade: its answer cannot be
+    // rebuilt, but the client must learn that the write happened.
+    throw storage::conflict("the request with Idempotency-Key \"" + key.key
+                            + "\" was committed by an earlier version of "
+                              "memoryd, whose answer cannot be replayed: "
+                              "read the resource instead");
+  }
 }
 
 /// Runs `work(sql)` as one transaction together with its write key (with

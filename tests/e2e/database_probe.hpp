@@ -54,6 +54,10 @@ public:
   /// Makes every change feed event look created at `t`.
   void age_events(wall_time t);
 
+  /// Rewrites every key's stored result as a memoryd before layout
+  /// fingerprints wrote it (the serialized result alone).
+  void strip_result_layouts();
+
   /// A finished run of outcome `outcome` in cleanup_runs.
   void plant_run(std::string_view outcome, wall_time started_at,
                  wall_time finished_at);
