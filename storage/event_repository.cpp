@@ -83,9 +83,11 @@ std::string with_key(std::string sql, bool of_site) {
   return sql;
 }
 
+// The text of txid is named apart: an ORDER BY txid would otherwise sort by
+// that output column, as text ("999" after "1000").
 constexpr const char* select_events_sql = R"sql(
-SELECT CAST(txid AS TEXT), event_id, type, session_id, site_id, version,
-       ref_id, agent, created_at
+SELECT CAST(txid AS TEXT) AS txid_text, event_id, type, session_id,
+       site_id, version, ref_id, agent, created_at
 FROM events WHERE tenant = :tenant)sql";
 
 // Only events of transactions below every running one: see the header.
@@ -100,19 +102,19 @@ constexpr const char* sqlite_after_sql =
 constexpr const char* order_sql = " ORDER BY txid, event_id LIMIT :limit";
 
 constexpr const char* latest_sql = R"sql(
-SELECT CAST(txid AS TEXT), event_id FROM events WHERE 1 = 1)sql";
+SELECT CAST(txid AS TEXT) AS txid_text, event_id FROM events WHERE 1 = 1)sql";
 constexpr const char* latest_order_sql =
   " ORDER BY txid DESC, event_id DESC LIMIT 1";
 
 constexpr const char* select_horizon_sql =
-  "SELECT CAST(txid AS TEXT), event_id FROM event_horizon"
+  "SELECT CAST(txid AS TEXT) AS txid_text, event_id FROM event_horizon"
   " WHERE horizon_id = 1";
 
 // The newest of the oldest `limit` events before the cutoff: the batch
 // ends there. Only ended transactions (visible_sql), so that the horizon
 // never passes an event still to commit.
 constexpr const char* batch_end_sql = R"sql(
-SELECT CAST(txid AS TEXT), event_id FROM (
+SELECT CAST(txid AS TEXT) AS txid_text, event_id FROM (
   SELECT txid, event_id FROM events WHERE created_at < :cutoff)sql";
 constexpr const char* batch_end_order_sql = R"sql(
   ORDER BY txid, event_id LIMIT :limit) AS batch

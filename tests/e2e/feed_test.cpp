@@ -447,8 +447,10 @@ BOOST_AUTO_TEST_CASE(a_resuming_consumer_sees_every_write_once_across_daemons) {
       auto page = feed_page(r, cursor, 1 + rng() % 20, wait ? 1 : 0);
       BOOST_TEST_REQUIRE(page.status == 200u, page.raw.body);
       for (const auto& e : page.object().at("items").as_array()) {
-        if (!cursors.insert(text(e, "cursor")).second)
+        if (!cursors.insert(text(e, "cursor")).second) {
           ++duplicates;
+          BOOST_TEST_MESSAGE("seen again after " << cursor << ": " << e);
+        }
         if (e.at("type").as_string() == "version_added")
           seen[text(e, "site_id")].push_back(e.at("version").as_int64());
       }

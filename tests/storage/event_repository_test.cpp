@@ -146,4 +146,27 @@ BOOST_AUTO_TEST_CASE(events_of_one_site_keep_the_order_written) {
              boost::test_tools::per_element());
 }
 
+// Positions compare as numbers: txid 10 comes after txid 9 (as text it
+// would not), in pages, in latest() and in the horizon.
+BOOST_AUTO_TEST_CASE(txids_order_as_numbers) {
+  auto db = fresh_database("postgresql");
+  for (const char* txid : {"10", "9"})
+    *db.sql << "INSERT INTO events (txid, tenant, type, session_id, created_at)"
+               " VALUES (CAST(:t AS xid8), 'acme', 't' || :t,"
+               " gen_random_uuid(), now())",
+      soci::use(std::string{txid}, "t");
+  event_repository repo{*db.sql};
+  auto page = repo.after("acme", {}, true, 1);
+  BOOST_TEST(types(page) == std::vector<std::string>{"t9"},
+             boost::test_tools::per_element());
+  page = repo.after("acme", page.next, false, 10);
+  BOOST_TEST(types(page) == std::vector<std::string>{"t10"},
+             boost::test_tools::per_element());
+  BOOST_TEST(repo.latest().txid == 10u);
+  *db.sql << "UPDATE events SET created_at = '2020-01-01T00:00:00Z'";
+  BOOST_TEST(repo.prune("2021-01-01T00:00:00.000000Z", 1) == 1u);
+  BOOST_TEST(repo.horizon().txid == 9u);
+  BOOST_TEST(repo.after("acme", {}, true, 10).items.size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
