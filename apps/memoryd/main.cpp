@@ -149,6 +149,7 @@ int run(const config::settings& settings) {
                                       settings.api_token_agents};
   options.tls = tls;
   options.metrics = &figures->http();
+  options.direct = actors.direct();
   net::server server{options,
                      [&actors](uint64_t connection, api_request req,
                                responder_ptr rsp) {
