@@ -242,6 +242,13 @@ void emit(soci::session& sql, const storage::write_key& key, const char* type,
   storage::event_repository{sql}.append(e);
 }
 
+/// `record` as written by the agent of `key` (provenance).
+template <class Record>
+Record by(const storage::write_key& key, Record record) {
+  record.agent = key.agent;
+  return record;
+}
+
 /// An audit or deployment of `tenant`'s site: `add(repo, out)` writes the
 /// row into `out` and answers its id, which the feed's `type` event names
 /// (with `version`); then the site's revision after it is read (what the
@@ -353,9 +360,7 @@ storage_worker(self_ptr self, probe_ptr probe,
         storage::site_repository repo{sql};
         auto draft = site;
         draft.created_by = key.agent;
-        auto version = first;
-        version.agent = key.agent;
-        repo.create(draft, version);
+        repo.create(draft, by(key, first));
         emit(sql, key, "site_created", site.session_id, site.site_id, 1);
         site_write out;
         out.view = read_view(repo, site.site_id);
@@ -370,9 +375,7 @@ storage_worker(self_ptr self, probe_ptr probe,
         if (!f.session_id.empty())
           require_session(self, sql, key.tenant, f.session_id);
         storage::site_repository repo{sql};
-        auto draft = f;
-        draft.agent = key.agent;
-        auto forked = repo.fork(draft);
+        auto forked = repo.fork(by(key, f));
         emit(sql, key, "site_forked", forked.session_id, forked.site_id,
              forked.latest_version, f.source_site_id);
         site_write out;
@@ -447,23 +450,18 @@ storage_worker(self_ptr self, probe_ptr probe,
                             "audit_added", a.version,
                             [&](storage::site_repository& repo,
                                 site_write& out) {
-                              auto draft = a;
-                              draft.agent = key.agent;
-                              out.audit = repo.add_audit(draft);
+                              out.audit = repo.add_audit(by(key, a));
                               return out.audit.audit_id;
                             });
     },
     [=](atom::deploy_add, const trace& t, const storage::deployment_record& d,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return add_site_event(self, t, "deploy_add", key, d.site_id,
-                            "deployment_added", d.version,
-                            [&](storage::site_repository& repo,
-                                site_write& out) {
-                              auto draft = d;
-                              draft.agent = key.agent;
-                              out.deployment = repo.add_deployment(draft);
-                              return out.deployment.deployment_id;
-                            });
+      return add_site_event(
+        self, t, "deploy_add", key, d.site_id, "deployment_added", d.version,
+        [&](storage::site_repository& repo, site_write& out) {
+          out.deployment = repo.add_deployment(by(key, d));
+          return out.deployment.deployment_id;
+        });
     },
     [=](atom::ev_read, const trace& t, const std::string& tenant,
         const storage::event_position& after, bool from_start,
