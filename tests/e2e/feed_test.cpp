@@ -485,6 +485,9 @@ BOOST_AUTO_TEST_CASE(a_resuming_consumer_sees_every_write_once_across_daemons) {
   };
   for (int rounds = 0; rounds < 100 && !all_delivered(); ++rounds)
     consume_once(true);
+  BOOST_TEST_MESSAGE(acknowledged.size() << " versions acknowledged, "
+                     << delivered.size() << " delivered, " << cursors.size()
+                     << " events read");
   BOOST_TEST(duplicates == 0u);
   BOOST_TEST(acknowledged.size() > 20u);
   for (const auto& [site, versions] : seen)
