@@ -338,6 +338,40 @@ BOOST_AUTO_TEST_CASE(the_long_poll_returns_on_a_write_and_after_its_wait) {
   BOOST_TEST(items[0].at("type").as_string() == "session_created");
 }
 
+// At most EVENT_MAX_WAITING requests wait; one more is 503 at once. SIGTERM
+// answers the waiting one (an empty page) instead of holding the exit.
+BOOST_AUTO_TEST_CASE(waiting_is_bounded_and_sigterm_answers_the_waiting) {
+  auto backend = make_backend();
+  auto env = backend.env;
+  env["EVENT_MAX_WAITING"] = "1";
+  auto daemon = std::make_unique<daemon_process>(env);
+  api_client c{daemon->port()};
+  std::string cursor;
+  read_all(c, cursor);
+  // Two requests wait 30 s: one parks, the other finds it parked and is
+  // refused at once; only then does the daemon get SIGTERM.
+  api_reply replies[2];
+  std::atomic<int> answered{0};
+  std::vector<std::thread> waiters;
+  for (auto& reply : replies)
+    waiters.emplace_back([&] {
+      api_client w{daemon->port()};
+      reply = feed_page(w, cursor, 10, 30);
+      ++answered;
+    });
+  while (answered == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  BOOST_TEST(daemon->stop().value_or(-1) == 0);
+  for (auto& w : waiters)
+    w.join();
+  auto& refused = replies[0].status == 503u ? replies[0] : replies[1];
+  auto& parked = replies[0].status == 503u ? replies[1] : replies[0];
+  expect_error(refused, 503, "unavailable", "a second waiting request");
+  BOOST_TEST(parked.status == 200u, parked.raw.body);
+  BOOST_TEST(parked.object().at("items").as_array().empty());
+  BOOST_TEST(text(parked.json, "next_cursor") == cursor);
+}
+
 // Events past EVENT_RETENTION_HOURS go with the nightly cleanup: an older
 // cursor is 410 with the oldest cursor still available, which reads on.
 BOOST_AUTO_TEST_CASE(a_cursor_older_than_the_retention_is_410) {
