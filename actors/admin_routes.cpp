@@ -32,6 +32,7 @@ api_response cleanup_response(const cleanup_report& r) {
   body["skipped"] = r.skipped;
   body["deleted_sites"] = r.deleted_sites;
   body["deleted_idempotency_keys"] = r.deleted_keys;
+  body["deleted_events"] = r.deleted_events;
   body["run_id"] = r.run_id;
   body["started_at"] = r.started_at;
   body["duration_ms"] = r.duration_ms;

@@ -26,6 +26,7 @@ std::string_view to_string(route r) {
     case route::site_fork: return "site_fork";
     case route::sessions_export: return "sessions_export";
     case route::sessions_import: return "sessions_import";
+    case route::events_list: return "events_list";
     case route::admin_cleanup: return "admin_cleanup";
     case route::admin_stats: return "admin_stats";
     case route::metrics: return "metrics";
@@ -42,6 +43,7 @@ std::string_view to_string(error_type t) {
     case error_type::conflict: return "conflict";
     case error_type::precondition_failed: return "precondition_failed";
     case error_type::payload_too_large: return "payload_too_large";
+    case error_type::gone: return "gone";
     case error_type::storage: return "storage";
     case error_type::network: return "network";
     case error_type::unavailable: return "unavailable";
@@ -61,6 +63,7 @@ unsigned default_status(error_type t) {
     case error_type::conflict: return 409;
     case error_type::precondition_failed: return 412;
     case error_type::payload_too_large: return 413;
+    case error_type::gone: return 410;
     case error_type::storage: return 503;
     case error_type::network: return 504;
     case error_type::unavailable: return 503;

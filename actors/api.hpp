@@ -4,6 +4,7 @@
 // net/ builds an api_request from a parsed HTTP request and implements
 // `responder`; actors/ answers through it with an api_response.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,10 +37,15 @@ enum class route : uint8_t {
   site_fork,        // POST   /api/sessions/sites/{site_id}/fork
   sessions_export,  // POST   /api/sessions/export
   sessions_import,  // POST   /api/sessions/import
+  events_list,      // GET    /api/events
   admin_cleanup,    // POST   /admin/cleanup
   admin_stats,      // GET    /admin/stats
   metrics,          // GET    /metrics
 };
+
+/// The longest a GET /api/events may wait for an event (?wait=, seconds);
+/// its HTTP deadline is REQUEST_TIMEOUT_MS plus this.
+inline constexpr std::chrono::seconds max_event_wait{30};
 
 /// How many routes there are (for tables indexed by route).
 inline constexpr std::size_t route_count
@@ -57,6 +63,9 @@ struct api_request {
   /// The tenant of the request's bearer token: "" without API_TOKENS and
   /// for a token configured without a tenant (the default tenant).
   std::string tenant;
+  /// The agent the request's token is bound to (API_TOKENS entry
+  /// `tenant:token@agent`); "" when none. It wins over X-Agent-Id.
+  std::string token_agent;
   /// Path parameters in route order (e.g. the session id, lower-case).
   std::vector<std::string> path_params;
   /// Decoded query parameters in the order given.
@@ -89,6 +98,7 @@ enum class error_type : uint8_t {
   conflict,             // 409
   precondition_failed,  // 412
   payload_too_large,    // 413
+  gone,                 // 410: a feed cursor older than the retention
   storage,              // 500/503
   network,              // 502/503/504
   unavailable,          // 503

@@ -115,9 +115,11 @@ void check_format(const json::object& doc) {
   auto* version = doc.if_contains("format_version");
   if (version == nullptr)
     invalid("format_version is required");
-  if (!version->is_int64() || version->get_int64() != archive_format_version)
+  // Version 1 is version 2 without the agents (provenance): both read.
+  if (!version->is_int64() || version->get_int64() < 1
+      || version->get_int64() > archive_format_version)
     invalid("format_version " + to_json_text(*version)
-            + " is not supported: this memoryd reads format_version "
+            + " is not supported: this memoryd reads format_version 1 to "
             + std::to_string(archive_format_version));
 }
 

@@ -22,7 +22,9 @@
 namespace memoryd {
 
 inline constexpr std::string_view archive_format = "memoryd-session";
-inline constexpr int64_t archive_format_version = 1;
+/// 2 adds the agents of provenance (created_by, updated_by, agent); a
+/// version 1 document still imports, without them.
+inline constexpr int64_t archive_format_version = 2;
 
 /// How much deeper than its request body an export document nests above
 /// the JSON values it carries (a version's requirements sit at

@@ -19,6 +19,7 @@
 #include "storage/cleanup_lock.hpp"
 #include "storage/cleanup_repository.hpp"
 #include "storage/code_blobs.hpp"
+#include "storage/event_repository.hpp"
 #include "storage/idempotency_repository.hpp"
 #include "storage/retry.hpp"
 #include "storage/timestamp.hpp"
@@ -155,21 +156,39 @@ std::string delete_batches(cleanup_worker_state& st, soci::session& sql,
       caf::anon_send(st.listener, atom::cleaned::value, std::move(batch));
       rest(st);
     }
+    // Batches of `remove(limit)` until one deletes less than a batch.
+    auto drain = [&](int64_t& counted, auto remove) -> std::string {
+      for (;;) {
+        if (auto why = may_go_on(st, sql, lock); !why.empty())
+          return why;
+        std::size_t deleted = 0;
+        storage::with_retry(sql, while_locked, [&] {
+          deleted = remove(st.config.batch_size);
+        });
+        counted += static_cast<int64_t>(deleted);
+        if (deleted < st.config.batch_size)
+          return {};
+        rest(st);
+      }
+    };
     storage::idempotency_repository keys{sql};
     const auto key_cutoff =
       storage::format_timestamp(st.config.clock() - st.config.key_ttl);
-    for (;;) {
-      if (auto why = may_go_on(st, sql, lock); !why.empty())
-        return why;
-      std::size_t deleted = 0;
-      storage::with_retry(sql, while_locked, [&] {
-        deleted = keys.delete_older_than(key_cutoff, st.config.batch_size);
-      });
-      out.deleted_keys += static_cast<int64_t>(deleted);
-      if (deleted < st.config.batch_size)
-        break;
-      rest(st);
-    }
+    auto why = drain(out.deleted_keys, [&](std::size_t n) {
+      return keys.delete_older_than(key_cutoff, n);
+    });
+    if (!why.empty())
+      return why;
+    // The change feed's events past EVENT_RETENTION_HOURS; prune() moves
+    // the horizon older cursors are answered 410 with.
+    storage::event_repository events{sql};
+    const auto event_cutoff =
+      storage::format_timestamp(st.config.clock() - st.config.event_ttl);
+    why = drain(out.deleted_events, [&](std::size_t n) {
+      return events.prune(event_cutoff, n);
+    });
+    if (!why.empty())
+      return why;
     return collect_blobs(st, sql, lock);
   } catch (const std::exception& e) {
     return "the database failed: " + shortened(e.what());

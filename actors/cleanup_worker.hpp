@@ -35,6 +35,8 @@ struct cleanup_worker_config {
   std::chrono::seconds lease{300};
   /// Write keys older than this go too (IDEMPOTENCY_KEY_HOURS).
   std::chrono::hours key_ttl{24};
+  /// Change feed events older than this go too (EVENT_RETENTION_HOURS).
+  std::chrono::hours event_ttl{168};
   /// Recorded in cleanup_runs.runner; empty: this host and pid.
   std::string runner;
   wall_clock clock;

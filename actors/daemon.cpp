@@ -10,6 +10,7 @@
 #include "actors/backup_actor.hpp"
 #include "actors/cache_actor.hpp"
 #include "actors/cached_reads.hpp"
+#include "actors/events_actor.hpp"
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
 #include "actors/scheduler_actor.hpp"
@@ -84,13 +85,17 @@ actor_topology::actor_topology(caf::actor_system& sys,
   cleanup.batch_size = settings.cleanup_batch_size;
   cleanup.batch_pause = settings.cleanup_batch_pause;
   cleanup.key_ttl = settings.idempotency_key_ttl;
+  cleanup.event_ttl = settings.event_retention;
   scheduler_ = spawn_probed(sys, reg, "scheduler", 0, scheduler, figures,
                             schedule, cleanup, cache_);
+  events_ = spawn_probed(sys, reg, "events", 0, events_manager, store_,
+                         events_config{settings.event_max_waiting,
+                                       settings.event_poll_interval});
   // The domain gets 90% of the request's deadline, so that a slow answer
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
   front_wiring wiring{sessions_, preferences_, sites_, backup_, store_, cache_,
                       {settings.request_timeout * 9 / 10, settings.max_json_depth},
-                      scheduler_, figures};
+                      scheduler_, events_, figures};
   for (std::size_t i = 0; i < shards; ++i)
     fronts_.push_back(spawn_probed(sys, reg, "front", i, front, wiring));
   stats_ = sys.spawn(stats_sampler, figures);
@@ -101,6 +106,10 @@ void actor_topology::dispatch(uint64_t connection_id, api_request request,
   const auto cause = trace_of(request.request_id);
   traced_send(fronts_[connection_id % fronts_.size()], cause, atom::http::value,
               std::move(request), std::move(responder));
+}
+
+void actor_topology::release_waiters() {
+  caf::anon_send(events_.handle, atom::stop::value);
 }
 
 void actor_topology::stop() {
@@ -114,6 +123,7 @@ void actor_topology::stop() {
   quit_all(fronts_);
   quit(scheduler_.handle);  // a cleanup under way stops after its current batch
   quit(stats_);
+  quit(events_.handle);
   quit_all(sessions_);
   quit_all(preferences_);
   quit_all(sites_);

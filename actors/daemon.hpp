@@ -32,6 +32,10 @@ public:
   void dispatch(uint64_t connection_id, api_request request,
                 responder_ptr responder) const;
 
+  /// Answers the feed's waiting requests now and lets no more wait, so
+  /// that in-flight requests can drain (the first step of a shutdown).
+  void release_waiters();
+
   /// Asks every actor to quit (after in-flight requests drained).
   void stop();
 
@@ -55,6 +59,7 @@ private:
   pool_ptr<backup_actor> backup_;
   std::vector<probed<front_actor>> fronts_;
   probed<scheduler_actor> scheduler_;
+  probed<events_actor> events_;
   stats_actor stats_;
 };
 

@@ -8,6 +8,7 @@
 #include "actors/backup_routes.hpp"
 #include "actors/conditional_get.hpp"
 #include "actors/errors.hpp"
+#include "actors/event_routes.hpp"
 #include "actors/json_body.hpp"
 #include "actors/session_routes.hpp"
 #include "actors/site_routes.hpp"
@@ -104,6 +105,9 @@ front_actor::behavior_type front(front_pointer self, probe_ptr probe,
           case route::sessions_export:
           case route::sessions_import:
             serve_backup_route(self, ex);
+            return;
+          case route::events_list:
+            serve_event_route(self, ex);
             return;
           case route::admin_cleanup:
           case route::admin_stats:

@@ -31,6 +31,8 @@ struct front_wiring {
   pool_ptr<cache_actor> cache;                  // for /readyz
   front_options options;
   probed<scheduler_actor> scheduler;            // for /admin/cleanup
+  probed<events_actor> events;                  // /api/events; told of
+                                                // every write answered
   std::shared_ptr<const telemetry::registry> figures;  // /admin/stats,
                                                        // /metrics
 };

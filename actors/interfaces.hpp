@@ -55,6 +55,12 @@ using last_run = caf::atom_constant<caf::atom("last_run")>;
 using wake = caf::atom_constant<caf::atom("wake")>;
 using sample = caf::atom_constant<caf::atom("sample")>;
 using compact = caf::atom_constant<caf::atom("compact")>;
+using ev_read = caf::atom_constant<caf::atom("ev_read")>;
+using ev_latest = caf::atom_constant<caf::atom("ev_latest")>;
+using ev_wait = caf::atom_constant<caf::atom("ev_wait")>;
+using ev_check = caf::atom_constant<caf::atom("ev_check")>;
+using ev_expire = caf::atom_constant<caf::atom("ev_expire")>;
+using stop = caf::atom_constant<caf::atom("stop")>;
 using restore = caf::atom_constant<caf::atom("restore")>;
 using site_fork = caf::atom_constant<caf::atom("site_fork")>;
 
@@ -139,6 +145,21 @@ struct dependency_state {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dependency_state& x) {
   return f(caf::meta::type_name("dependency_state"), x.up, x.kind, x.detail);
+}
+
+/// GET /api/events: one page of a tenant's change feed.
+struct event_query {
+  std::string tenant;
+  storage::event_position after;
+  bool from_start = true;   // no ?after: from the oldest event kept
+  int64_t limit = 100;      // 1..1000
+  int64_t wait_ms = 0;      // how long to wait for an event, 0..30 s
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_query& x) {
+  return f(caf::meta::type_name("event_query"), x.tenant, x.after,
+           x.from_start, x.limit, x.wait_ms);
 }
 
 /// GET /api/sessions/{id}/sites: one page, oldest first.
@@ -376,6 +397,12 @@ using storage_actor = caf::typed_actor<
   // Reads a whole session (tenant, id, include_sites) in one snapshot.
   caf::replies_to<atom::arch_read, trace, std::string, std::string, bool>::
     with<storage::session_archive>,
+  // One page of the tenant's change feed after a position (from_start: the
+  // client gave no cursor), at most `limit` events.
+  caf::replies_to<atom::ev_read, trace, std::string, storage::event_position,
+                  bool, int64_t>::with<storage::event_page>,
+  // The newest event any reader may see now, of any tenant.
+  caf::replies_to<atom::ev_latest, trace>::with<storage::event_position>,
   // Writes a whole session with all it holds in one transaction, in the
   // write key's tenant, which is rolled back instead of committed once the
   // deadline has passed (the requester has given up and answered the
@@ -400,6 +427,25 @@ using backup_actor = caf::typed_actor<
   caf::replies_to<atom::import_, trace, std::string, caf::timestamp,
                   storage::write_key>::with<rendered>>::
   extend_with<status_client_actor>;
+
+/// The change feed's long poll: answers GET /api/events at once when there
+/// are events, else parks the request (bounded: errc::unavailable past
+/// the limit) and answers it when an event becomes visible or its wait is
+/// up. No storage worker waits: parked requests are re-read when the
+/// newest visible event moves, checked after every local write and on a
+/// short timer (for the writes of other daemons).
+using events_actor = caf::typed_actor<
+  // One page of the feed, waiting up to the query's wait_ms for one.
+  caf::replies_to<atom::ev_wait, trace, event_query>::
+    with<storage::event_page>,
+  // A write committed in this process: look for new events now.
+  caf::reacts_to<atom::wake>,
+  // Its timer: look for new events (of any process).
+  caf::reacts_to<atom::ev_check>,
+  // The wait of a parked request (by its number) is up.
+  caf::reacts_to<atom::ev_expire, uint64_t>,
+  // The daemon stops: answer every parked request now, park no more.
+  caf::reacts_to<atom::stop>>::extend_with<status_client_actor>;
 
 /// Takes the telemetry registry's sample once a second, for the rates and
 /// recent quantiles of /admin/stats.
@@ -435,6 +481,7 @@ struct cleanup_report {
   int64_t deleted_sessions = 0; // a dry run: would be deleted
   int64_t deleted_sites = 0;
   int64_t deleted_keys = 0;     // write keys past IDEMPOTENCY_KEY_HOURS
+  int64_t deleted_events = 0;   // feed events past EVENT_RETENTION_HOURS
   std::string started_at;
   int64_t duration_ms = 0;
   std::string message;          // why it was skipped
@@ -444,7 +491,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cleanup_report& x) {
   return f(caf::meta::type_name("cleanup_report"), x.run_id, x.dry_run,
            x.skipped, x.cutoff, x.deleted_sessions, x.deleted_sites,
-           x.deleted_keys, x.started_at, x.duration_ms, x.message);
+           x.deleted_keys, x.deleted_events, x.started_at, x.duration_ms,
+           x.message);
 }
 
 /// When the last cleanup that deleted succeeded, if one ever did.

@@ -311,4 +311,24 @@ std::string json_quote(std::string_view s) {
   return boost::json::serialize(boost::json::string_view{s.data(), s.size()});
 }
 
+std::string agent_json(const std::string& agent) {
+  return agent.empty() ? "null" : json_quote(agent);
+}
+
+std::string optional_agent(const json::object& obj, std::string_view key) {
+  auto* v = obj.if_contains(key);
+  if (v == nullptr || v->is_null())
+    return {};
+  auto ok = v->is_string() && !v->get_string().empty()
+            && v->get_string().size() <= 128
+            && std::all_of(v->get_string().begin(), v->get_string().end(),
+                           [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+  if (!ok)
+    throw request_error(error_type::validation,
+                        std::string{key}
+                          + " must be null or 1 to 128 visible ASCII "
+                            "characters");
+  return std::string{v->get_string()};
+}
+
 } // namespace memoryd

@@ -80,4 +80,12 @@ std::string to_json_text(const boost::json::value& v);
 /// JSON text of a string (quoted and escaped).
 std::string json_quote(std::string_view s);
 
+/// An agent id (provenance) as JSON: the quoted id, or null for "".
+std::string agent_json(const std::string& agent);
+
+/// The agent id in `obj[key]` of an export document: "" when absent or
+/// null, else 1 to 128 visible ASCII characters (as X-Agent-Id).
+std::string optional_agent(const boost::json::object& obj,
+                           std::string_view key);
+
 } // namespace memoryd

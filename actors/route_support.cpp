@@ -12,13 +12,38 @@ namespace {
 /// characters (a UUID, a hash, "order-42/attempt"...).
 constexpr std::size_t max_key_size = 255;
 
-bool is_valid_key(const std::string& key) {
-  if (key.empty() || key.size() > max_key_size)
+/// What a client may send as X-Agent-Id: 1 to 128 visible ASCII
+/// characters.
+constexpr std::size_t max_agent_size = 128;
+
+/// 1 to `max` visible ASCII characters.
+bool is_visible_ascii(const std::string& text, std::size_t max) {
+  if (text.empty() || text.size() > max)
     return false;
-  for (unsigned char c : key)
+  for (unsigned char c : text)
     if (c < 0x21 || c > 0x7e)
       return false;
   return true;
+}
+
+/// The agent a write records: the token's when it is bound to one (a
+/// header naming another is refused: an agent cannot write as another),
+/// else X-Agent-Id, else none.
+std::string agent_of(const api_request& req) {
+  const auto* header = req.header("x-agent-id");
+  if (header != nullptr && !is_visible_ascii(*header, max_agent_size))
+    throw request_error(error_type::validation,
+                        "X-Agent-Id must be 1 to 128 visible ASCII "
+                        "characters");
+  if (!req.token_agent.empty()) {
+    if (header != nullptr && *header != req.token_agent)
+      throw request_error(error_type::forbidden,
+                          "this token writes as agent \""
+                            + req.token_agent
+                            + "\": X-Agent-Id cannot name another");
+    return req.token_agent;
+  }
+  return header != nullptr ? *header : std::string{};
 }
 
 /// What makes two requests "the same" for a repeated key. Each part is
@@ -50,8 +75,9 @@ storage::write_key write_key_for(const exchange& ex) {
   storage::write_key key;
   key.tenant = req.tenant;
   key.operation = std::string{to_string(req.target)};
+  key.agent = agent_of(req);
   if (const auto* client_key = req.header("idempotency-key")) {
-    if (!is_valid_key(*client_key))
+    if (!is_visible_ascii(*client_key, max_key_size))
       throw request_error(error_type::validation,
                           "Idempotency-Key must be 1 to 255 visible ASCII "
                           "characters");

@@ -37,6 +37,12 @@ inline boost::json::value body_json(front_pointer self, const exchange_ptr& ex) 
 /// for a malformed key.
 storage::write_key write_key_for(const exchange& ex);
 
+/// Whether `r` writes (its answer is a committed write with an event).
+constexpr bool is_write(route r) {
+  return r != route::session_get && r != route::site_get
+         && r != route::version_get;
+}
+
 /// Asks `dest` (a probed actor or a pool; with the request's deadline) and
 /// answers the HTTP request: a `Result` through `to_response`, an error
 /// with the envelope. A replayed write says so (Idempotent-Replayed: true).
@@ -49,9 +55,13 @@ void ask(front_pointer self, const exchange_ptr& ex, const Dest& dest,
     .then(
       [=](Result& r) mutable {
         auto res = to_response(r);
-        if constexpr (std::is_same_v<Result, rendered>)
+        if constexpr (std::is_same_v<Result, rendered>) {
           if (r.replayed)
             res.headers.emplace_back("Idempotent-Replayed", "true");
+          else if (is_write(ex->request.target))
+            // Its event is committed: waiting feed readers look now.
+            self->send(self->state.wiring.events.handle, atom::wake::value);
+        }
         ex->respond(std::move(res));
       },
       [=](caf::error& err) { ex->fail(err); });

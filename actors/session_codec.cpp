@@ -61,6 +61,10 @@ void append_session(std::string& out, const storage::session_record& s) {
   out += s.preferences_json;
   out += ",\"revision\":";
   out += std::to_string(s.revision);
+  out += ",\"created_by\":";
+  out += agent_json(s.created_by);
+  out += ",\"updated_by\":";
+  out += agent_json(s.updated_by);
   out += ",\"created_at\":\"";
   out += s.created_at;
   out += "\",\"updated_at\":\"";
@@ -105,8 +109,11 @@ storage::session_update decode_session_update(const json::value& body) {
 storage::session_record decode_archived_session(const json::value& v) {
   const auto& obj = require_object(v, "session");
   reject_unknown_fields(obj, {"session_id", "user_id", "state", "preferences",
-                              "revision", "created_at", "updated_at"});
+                              "revision", "created_by", "updated_by",
+                              "created_at", "updated_at"});
   storage::session_record s;
+  s.created_by = optional_agent(obj, "created_by");
+  s.updated_by = optional_agent(obj, "updated_by");
   if (auto* user = obj.if_contains("user_id"))
     read_user_id(*user, s.has_user_id, s.user_id);
   for (const char* key : {"state", "preferences"})

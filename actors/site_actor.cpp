@@ -141,6 +141,8 @@ void next_versions(self_ptr self, const std::string& site_id) {
 void enqueue_version(self_ptr self, promise rp, const trace& t,
                      const std::string& site_id, storage::new_version v,
                      storage::write_key key) {
+  // Folded versions share one key: each carries its own request's agent.
+  v.agent = key.agent;
   auto& queue = self->state.queues[site_id];
   queue.waiting.push_back({std::move(rp), std::move(v), std::move(key), t});
   if (!queue.writing)

@@ -178,6 +178,7 @@ void append_version(std::string& out, const storage::version_record& v) {
   out += v.has_audit_score ? number_text(v.audit_score) : "null";
   out += ",\"restored_from\":";
   out += v.restored_from > 0 ? std::to_string(v.restored_from) : "null";
+  out += ",\"agent\":" + agent_json(v.agent);
   out += ",\"code_size\":" + std::to_string(v.code_size) + ",\"code_sha256\":\""
          + v.code_sha256 + "\",\"created_at\":\"" + v.created_at + "\"";
   if (v.has_code)
@@ -195,6 +196,7 @@ void append_site_fields(std::string& out, const storage::site_record& s) {
            + std::to_string(s.forked_from_version) + "}";
   else
     out += "null";
+  out += ",\"created_by\":" + agent_json(s.created_by);
   out += ",\"version_count\":" + std::to_string(s.latest_version)
          + ",\"created_at\":\"" + s.created_at + "\",\"updated_at\":\""
          + s.updated_at + "\"";
@@ -205,6 +207,7 @@ void append_audit(std::string& out, const storage::audit_record& a) {
          + "\",\"version\":" + std::to_string(a.version)
          + ",\"score\":" + number_text(a.score) + ",\"results\":";
   append_raw(out, a.has_results, a.results_json);
+  out += ",\"agent\":" + agent_json(a.agent);
   out += ",\"created_at\":\"" + a.created_at + "\"}";
 }
 
@@ -217,6 +220,7 @@ void append_deployment(std::string& out, const storage::deployment_record& d) {
   append_quoted(out, d.has_provider, d.provider);
   out += ",\"details\":";
   append_raw(out, d.has_details, d.details_json);
+  out += ",\"agent\":" + agent_json(d.agent);
   out += ",\"created_at\":\"" + d.created_at + "\"}";
 }
 
@@ -297,10 +301,11 @@ storage::deployment_record decode_deployment_create(const json::value& body) {
 
 storage::site_record decode_archived_site(const json::object& obj) {
   reject_unknown_fields(obj, {"site_id", "session_id", "name", "site_type",
-                              "forked_from", "version_count", "created_at",
-                              "updated_at", "versions", "audits",
-                              "deployments"});
+                              "forked_from", "created_by", "version_count",
+                              "created_at", "updated_at", "versions",
+                              "audits", "deployments"});
   storage::site_record site;
+  site.created_by = optional_agent(obj, "created_by");
   if (auto* from = obj.if_contains("forked_from");
       from != nullptr && !from->is_null()) {
     const auto& fork = require_object(*from, "forked_from");
@@ -323,10 +328,12 @@ storage::site_record decode_archived_site(const json::object& obj) {
 storage::version_record decode_archived_version(const json::value& v) {
   const auto& obj = require_object(v, "a version");
   reject_unknown_fields(obj, {"site_id", "version", "changes", "requirements",
-                              "audit_score", "restored_from", "code_size",
-                              "code_sha256", "created_at", "code"});
+                              "audit_score", "restored_from", "agent",
+                              "code_size", "code_sha256", "created_at",
+                              "code"});
   auto content = read_version(obj);
   storage::version_record r;
+  r.agent = optional_agent(obj, "agent");
   r.version = required_version(obj);
   if (auto* from = obj.if_contains("restored_from");
       from != nullptr && !from->is_null()) {
@@ -364,8 +371,9 @@ storage::version_record decode_archived_version(const json::value& v) {
 storage::audit_record decode_archived_audit(const json::value& v) {
   const auto& obj = require_object(v, "an audit");
   reject_unknown_fields(obj, {"audit_id", "site_id", "version", "score",
-                              "results", "created_at"});
+                              "results", "agent", "created_at"});
   auto a = read_audit(obj);
+  a.agent = optional_agent(obj, "agent");
   a.created_at = required_timestamp(obj, "created_at");
   return a;
 }
@@ -373,8 +381,10 @@ storage::audit_record decode_archived_audit(const json::value& v) {
 storage::deployment_record decode_archived_deployment(const json::value& v) {
   const auto& obj = require_object(v, "a deployment");
   reject_unknown_fields(obj, {"deployment_id", "site_id", "version", "status",
-                              "url", "provider", "details", "created_at"});
+                              "url", "provider", "details", "agent",
+                              "created_at"});
   auto d = read_deployment(obj);
+  d.agent = optional_agent(obj, "agent");
   d.created_at = required_timestamp(obj, "created_at");
   return d;
 }

@@ -12,6 +12,7 @@
 #include "storage/code_blobs.hpp"
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
+#include "storage/event_repository.hpp"
 #include "storage/idempotency_repository.hpp"
 #include "storage/ownership.hpp"
 #include "storage/preferences_repository.hpp"
@@ -245,25 +246,50 @@ added_versions(const std::string& site_id,
     v.has_changes = meta.has_changes;
     v.changes = meta.changes;
     v.restored_from = meta.restored_from;
+    v.agent = meta.agent;
     v.created_at = meta.created_at;
     out.push_back(std::move(v));
   }
   return out;
 }
 
+/// Appends the change feed's event of the write under `key`, in its
+/// transaction. Without `session_id`, the event names `site_id`'s session.
+void emit(soci::session& sql, const storage::write_key& key, const char* type,
+          const std::string& session_id, const std::string& site_id = {},
+          int64_t version = 0, const std::string& ref_id = {}) {
+  storage::event_record e;
+  e.tenant = key.tenant;
+  e.type = type;
+  e.session_id = session_id;
+  e.site_id = site_id;
+  e.version = version;
+  e.ref_id = ref_id;
+  e.agent = key.agent;
+  storage::event_repository{sql}.append(e);
+}
+
+/// `record` as written by the agent of `key` (provenance).
+template <class Record>
+Record by(const storage::write_key& key, Record record) {
+  record.agent = key.agent;
+  return record;
+}
+
 /// An audit or deployment of `tenant`'s site: `add(repo, out)` writes the
-/// row into `out`, then the site's revision after it is read (what the
+/// row into `out` and answers its id, which the feed's `type` event names
+/// (with `version`); then the site's revision after it is read (what the
 /// cache is fenced with), in the same transaction.
 template <class Add>
 caf::result<committed<site_write>>
 add_site_event(self_ptr self, const trace& t, const char* what,
                const storage::write_key& key, const std::string& site_id,
-               Add add) {
+               const char* type, int64_t version, Add add) {
   return write(self, t, what, key, [&](soci::session& sql) {
     require_site(self, sql, key.tenant, site_id);
     storage::site_repository repo{sql};
     site_write out;
-    add(repo, out);
+    emit(sql, key, type, {}, site_id, version, add(repo, out));
     auto revision = repo.revision(site_id);
     if (!revision)
       throw storage::not_found(no_site(site_id));
@@ -290,7 +316,11 @@ storage_worker(self_ptr self, probe_ptr probe,
       -> caf::result<committed<storage::session_record>> {
       return write(self, t, "create", key, [&](soci::session& sql) {
         storage::session_repository repo{sql};
-        repo.create(s);
+        auto draft = s;
+        draft.created_by = key.agent;
+        draft.updated_by = key.agent;
+        repo.create(draft);
+        emit(sql, key, "session_created", s.session_id);
         // Read back: PostgreSQL's jsonb has its own form of the JSON, and the
         // answer must look like every later read.
         auto stored = repo.find(s.session_id);
@@ -313,7 +343,11 @@ storage_worker(self_ptr self, probe_ptr probe,
         const storage::write_key& key)
       -> caf::result<committed<storage::session_record>> {
       return write(self, t, "update", key, [&](soci::session& sql) {
-        return storage::session_repository{sql}.update(u);
+        auto change = u;
+        change.agent = key.agent;
+        auto stored = storage::session_repository{sql}.update(change);
+        emit(sql, key, "session_updated", u.session_id);
+        return stored;
       });
     },
     [=](atom::erase, const trace& t,
@@ -323,6 +357,7 @@ storage_worker(self_ptr self, probe_ptr probe,
         std::vector<std::string> site_ids;
         if (!storage::session_repository{sql}.remove(id, key.tenant, site_ids))
           throw storage::not_found(no_session(id));
+        emit(sql, key, "session_deleted", id);
         return site_ids;
       });
     },
@@ -337,8 +372,11 @@ storage_worker(self_ptr self, probe_ptr probe,
         int64_t expected, const storage::write_key& key)
       -> caf::result<committed<storage::session_record>> {
       return write(self, t, "prefs_put", key, [&](soci::session& sql) {
-        return storage::preferences_repository{sql}.replace(
-          id, key.tenant, prefs, expected, storage::now_timestamp());
+        auto stored = storage::preferences_repository{sql}.replace(
+          id, key.tenant, prefs, expected, storage::now_timestamp(),
+          key.agent);
+        emit(sql, key, "preferences_updated", id);
+        return stored;
       });
     },
     [=](atom::site_new, const trace& t, const storage::site_record& site,
@@ -348,7 +386,10 @@ storage_worker(self_ptr self, probe_ptr probe,
       return write(self, t, "site_new", key, [&](soci::session& sql) {
         require_session(self, sql, key.tenant, site.session_id);
         storage::site_repository repo{sql};
-        repo.create(site, first);
+        auto draft = site;
+        draft.created_by = key.agent;
+        repo.create(draft, by(key, first));
+        emit(sql, key, "site_created", site.session_id, site.site_id, 1);
         site_write out;
         out.view = read_view(repo, site.site_id);
         out.revision = out.view.site.revision;
@@ -362,7 +403,9 @@ storage_worker(self_ptr self, probe_ptr probe,
         if (!f.session_id.empty())
           require_session(self, sql, key.tenant, f.session_id);
         storage::site_repository repo{sql};
-        auto forked = repo.fork(f);
+        auto forked = repo.fork(by(key, f));
+        emit(sql, key, "site_forked", forked.session_id, forked.site_id,
+             forked.latest_version, f.source_site_id);
         site_write out;
         out.view = read_view(repo, forked.site_id);
         out.revision = out.view.site.revision;
@@ -396,6 +439,16 @@ storage_worker(self_ptr self, probe_ptr probe,
         site_write out;
         auto numbers = storage::site_repository{sql}.add_versions(
           site_id, batch, &out.revision);
+        // Each version's own agent: versions of several requests share the
+        // batch's key (see site_actor.cpp).
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          auto per_version = key;
+          per_version.agent = batch[i].agent;
+          emit(sql, per_version,
+               batch[i].restored_from > 0 ? "version_restored"
+                                          : "version_added",
+               {}, site_id, numbers[i]);
+        }
         out.versions = added_versions(site_id, batch, numbers);
         return out;
       });
@@ -423,16 +476,35 @@ storage_worker(self_ptr self, probe_ptr probe,
     [=](atom::audit_add, const trace& t, const storage::audit_record& a,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
       return add_site_event(self, t, "audit_add", key, a.site_id,
-                            [&](storage::site_repository& repo, site_write& out) {
-                              out.audit = repo.add_audit(a);
+                            "audit_added", a.version,
+                            [&](storage::site_repository& repo,
+                                site_write& out) {
+                              out.audit = repo.add_audit(by(key, a));
+                              return out.audit.audit_id;
                             });
     },
     [=](atom::deploy_add, const trace& t, const storage::deployment_record& d,
         const storage::write_key& key) -> caf::result<committed<site_write>> {
-      return add_site_event(self, t, "deploy_add", key, d.site_id,
-                            [&](storage::site_repository& repo, site_write& out) {
-                              out.deployment = repo.add_deployment(d);
-                            });
+      return add_site_event(
+        self, t, "deploy_add", key, d.site_id, "deployment_added", d.version,
+        [&](storage::site_repository& repo, site_write& out) {
+          out.deployment = repo.add_deployment(by(key, d));
+          return out.deployment.deployment_id;
+        });
+    },
+    [=](atom::ev_read, const trace& t, const std::string& tenant,
+        const storage::event_position& after, bool from_start,
+        int64_t limit) -> caf::result<storage::event_page> {
+      return run(self, t, "ev_read", [&](soci::session& sql) {
+        return storage::event_repository{sql}.after(
+          tenant, after, from_start, static_cast<std::size_t>(limit));
+      });
+    },
+    [=](atom::ev_latest, const trace& t)
+      -> caf::result<storage::event_position> {
+      return run(self, t, "ev_latest", [&](soci::session& sql) {
+        return storage::event_repository{sql}.latest();
+      });
     },
     [=](atom::ping) -> dependency_state {
       dependency_state state;
@@ -470,6 +542,7 @@ storage_worker(self_ptr self, probe_ptr probe,
         auto owned = archive;
         owned.session.tenant = key.tenant;
         storage::archive_repository{sql}.write(owned, commit_by);
+        emit(sql, key, "session_imported", owned.session.session_id);
         import_summary out{owned.session.session_id,
                            static_cast<int64_t>(owned.sites.size()), 0};
         for (const auto& s : owned.sites)

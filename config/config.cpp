@@ -208,9 +208,20 @@ const std::vector<option>& table() {
     {{"IDEMPOTENCY_KEY_HOURS", "24",
       "how long a write's Idempotency-Key is remembered"},
      duration(&settings::idempotency_key_ttl, 1, 24 * 365, "IDEMPOTENCY_KEY_HOURS")},
+    {{"EVENT_RETENTION_HOURS", "168",
+      "how long the change feed keeps an event (older cursors get 410)"},
+     duration(&settings::event_retention, 1, 24 * 3650,
+              "EVENT_RETENTION_HOURS")},
+    {{"EVENT_MAX_WAITING", "256",
+      "GET /api/events requests that may wait for events at once; one "
+      "more is answered 503"},
+     number(&settings::event_max_waiting, 1, 100000, "EVENT_MAX_WAITING")},
+    {{"EVENT_POLL_MS", "200",
+      "how often waiting feed requests look for other daemons' writes"},
+     duration(&settings::event_poll_interval, 10, 60000, "EVENT_POLL_MS")},
     {{"API_TOKENS", "(unset: no authentication, loopback only)",
-      "comma-separated bearer tokens for /api, each token or tenant:token "
-      "(at least 128 bits each)"},
+      "comma-separated bearer tokens for /api, each token or tenant:token, "
+      "optionally bound to an agent with @agent (at least 128 bits each)"},
      text(&settings::api_tokens_text)},
     {{"API_TOKENS_FILE", "(unset)",
       "a file of more API tokens, one or comma-separated per line (# "

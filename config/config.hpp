@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -55,10 +56,19 @@ struct settings {
   std::chrono::milliseconds cleanup_batch_pause{25};  // between batches
   /// How long an Idempotency-Key (and the daemon's own write keys) is kept.
   std::chrono::hours idempotency_key_ttl{24};
+  /// How long the change feed keeps an event.
+  std::chrono::hours event_retention{168};
+  /// Feed requests waiting for events at once, at most.
+  std::size_t event_max_waiting = 256;
+  /// How often waiting feed requests look for other daemons' writes.
+  std::chrono::milliseconds event_poll_interval{200};
 
   /// Bearer tokens for /api: (tenant, token), "" being the default tenant.
   /// Empty: no authentication, which only a loopback address allows.
   std::vector<std::pair<std::string, std::string>> api_tokens;
+  /// The agent an API token is bound to (entry `token@agent`), by token:
+  /// the writes made with it record that agent, whatever X-Agent-Id says.
+  std::map<std::string, std::string> api_token_agents;
   /// Bearer tokens for /admin.
   std::vector<std::string> admin_tokens;
 

@@ -20,6 +20,17 @@ constexpr double min_token_bits = 128;
 
 constexpr std::size_t max_tenant_size = 64;
 
+/// An agent id, as X-Agent-Id takes it: 1 to 128 visible ASCII characters
+/// (a comma ends the entry, so it cannot be part of one here).
+constexpr std::size_t max_agent_size = 128;
+
+bool is_agent_name(std::string_view a) {
+  return !a.empty() && a.size() <= max_agent_size
+         && std::all_of(a.begin(), a.end(), [](unsigned char c) {
+              return c >= 0x21 && c <= 0x7e;
+            });
+}
+
 /// RFC 6750's b64token: what a bearer token may be made of.
 bool is_token_char(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~'
@@ -128,6 +139,7 @@ void check_token(const named_entry& e, std::string_view token) {
 
 void resolve_tokens(settings& s) {
   s.api_tokens.clear();
+  s.api_token_agents.clear();
   s.admin_tokens.clear();
   std::set<std::string> seen;
   auto unique = [&](const named_entry& e, const std::string& token) {
@@ -146,8 +158,19 @@ void resolve_tokens(settings& s) {
         throw config_error(e.where + ": a tenant name is 1 to 64 letters, "
                                      "digits, '.', '_' or '-'");
     }
+    // '@' is no token character: what follows it is the token's agent.
+    std::string agent;
+    if (auto at = token.find('@'); at != std::string::npos) {
+      agent = token.substr(at + 1);
+      token.resize(at);
+      if (!is_agent_name(agent))
+        throw config_error(e.where + ": an agent (after '@') is 1 to 128 "
+                                     "visible ASCII characters");
+    }
     check_token(e, token);
     unique(e, token);
+    if (!agent.empty())
+      s.api_token_agents.emplace(token, std::move(agent));
     s.api_tokens.emplace_back(std::move(tenant), std::move(token));
   }
   for (const auto& e :

@@ -56,9 +56,13 @@ std::string_view bearer_token(std::string_view header) {
 
 access_policy::access_policy(
   const std::vector<std::pair<std::string, std::string>>& api_tokens,
-  const std::vector<std::string>& admin_tokens) {
-  auto add = [this](std::string_view token, bool admin, std::string tenant) {
+  const std::vector<std::string>& admin_tokens,
+  const std::map<std::string, std::string>& token_agents) {
+  auto add = [&](std::string_view token, bool admin, std::string tenant) {
     token_entry e;
+    if (auto it = token_agents.find(std::string{token});
+        !admin && it != token_agents.end())
+      e.agent = it->second;
     SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
            e.hash.data());
     e.admin = admin;
@@ -105,7 +109,7 @@ access_policy::authorize(route r, std::string_view authorization) const {
   if (where == realm::api) {
     if (match->admin)
       return forbidden("an admin token cannot use /api: use an API token");
-    return principal{match->tenant};
+    return principal{match->tenant, match->agent};
   }
   if (!match->admin)
     return forbidden(has_admin_tokens_

@@ -18,6 +18,7 @@
 // taken nor a memory dump gives a token away.
 
 #include <array>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,7 @@ namespace memoryd::net {
 /// A request's caller: the tenant its data belongs to.
 struct principal {
   std::string tenant;  // "" is the default tenant
+  std::string agent;   // the token's agent; "" when it has none
 };
 
 /// Why a request is refused.
@@ -49,7 +51,8 @@ public:
   /// `api_tokens`: (tenant, token) pairs; `admin_tokens`: tokens.
   access_policy(
     const std::vector<std::pair<std::string, std::string>>& api_tokens,
-    const std::vector<std::string>& admin_tokens);
+    const std::vector<std::string>& admin_tokens,
+    const std::map<std::string, std::string>& token_agents = {});
 
   /// Checks the Authorization header value (empty when absent) for `r`.
   std::variant<principal, access_denied>
@@ -62,6 +65,7 @@ private:
     digest hash;
     bool admin = false;
     std::string tenant;
+    std::string agent;
   };
 
   /// The entry `token` matches, or nullptr; looks at every entry.

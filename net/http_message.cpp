@@ -20,6 +20,7 @@ namespace {
 constexpr auto forwarded_headers = std::to_array<std::string_view>({
   "content-type",
   "idempotency-key",
+  "x-agent-id",
   "if-match",
   "if-none-match",
 });

@@ -191,7 +191,8 @@ void http_session::start_request() {
   in_flight_.emplace(state_->in_flight);
 
   tcp_layer().expires_never(); // the request deadline takes over
-  deadline_at_ = steady_clock::now() + options.request_timeout;
+  started_at_ = steady_clock::now();
+  deadline_at_ = started_at_ + options.request_timeout;
   deadline_.expires_at(deadline_at_);
   deadline_.async_wait(beast::bind_front_handler(
     &http_session::on_deadline, shared_from_this(), seq_));
@@ -318,8 +319,16 @@ void http_session::dispatch_request() {
                   request_id_),
                 false);
   }
+  if (match.target == route::events_list) {
+    // A long poll waits up to max_event_wait before its answer is due.
+    deadline_at_ += max_event_wait;
+    deadline_.expires_at(deadline_at_);
+    deadline_.async_wait(beast::bind_front_handler(
+      &http_session::on_deadline, shared_from_this(), seq_));
+  }
   auto request = make_api_request(req, std::move(match), request_id_);
   request.tenant = std::move(std::get<principal>(access).tenant);
+  request.token_agent = std::move(std::get<principal>(access).agent);
   if (const auto& direct = state_->options.direct) {
     if (auto answer = direct->answer(request)) {
       log_answer(to_string(request.target), answer->status);
@@ -387,7 +396,7 @@ void http_session::send(api_response response, bool close_after) {
 }
 
 steady_clock::time_point http_session::request_started() const {
-  return deadline_at_ - state_->options.request_timeout;
+  return started_at_;
 }
 
 void http_session::log_local_answer(unsigned status) const {

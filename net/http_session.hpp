@@ -158,7 +158,8 @@ private:
   /// The request deadline. Our own timer rather than the stream's, because
   /// a stream timeout closes the socket and we want to answer 408 or 503.
   boost::asio::steady_timer deadline_;
-  std::chrono::steady_clock::time_point deadline_at_;  // request start + timeout
+  std::chrono::steady_clock::time_point started_at_;   // of the request
+  std::chrono::steady_clock::time_point deadline_at_;  // start + timeout
 
   const uint64_t id_;
   const std::shared_ptr<server_state> state_;

@@ -50,6 +50,7 @@ constexpr auto route_table = std::to_array<route_spec>({
   {"POST", "/api/sessions/sites/{site_id}/fork", route::site_fork},
   {"POST", "/api/sessions/export", route::sessions_export},
   {"POST", "/api/sessions/import", route::sessions_import},
+  {"GET", "/api/events", route::events_list},
   {"POST", "/admin/cleanup", route::admin_cleanup},
   {"GET", "/admin/stats", route::admin_stats},
   {"GET", "/metrics", route::metrics},

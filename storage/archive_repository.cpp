@@ -44,20 +44,22 @@ constexpr const char* deployments_in_order_sql =
 constexpr const char* insert_archived_site_sql = R"sql(
 INSERT INTO sites
     (site_id, session_id, name, site_type, latest_version, revision,
-     forked_from_site_id, forked_from_version, created_at, updated_at)
+     forked_from_site_id, forked_from_version, created_by, created_at,
+     updated_at)
 VALUES
     (:site_id, :session_id, :name, :site_type, :latest_version, :revision,
-     :forked_from_site_id, :forked_from_version, :created_at, :updated_at)
+     :forked_from_site_id, :forked_from_version, :created_by, :created_at,
+     :updated_at)
 ON CONFLICT (site_id) DO NOTHING
 RETURNING revision)sql";
 
 constexpr const char* insert_archived_version_sql = R"sql(
 INSERT INTO site_versions
     (site_id, version, code, code_size, code_sha256, requirements, changes,
-     audit_score, restored_from, created_at)
+     audit_score, restored_from, agent, created_at)
 VALUES
     (:site_id, :version, :code, :code_size, :code_sha256, :requirements,
-     :changes, :audit_score, :restored_from, :created_at)
+     :changes, :audit_score, :restored_from, :agent, :created_at)
 ON CONFLICT (site_id, version) DO NOTHING
 RETURNING version)sql";
 
@@ -129,6 +131,7 @@ void write_site(soci::session& sql, const site_record& s, int64_t latest) {
   const auto updated_at = dialect::timestamp_to_db(s.updated_at, "updated_at");
   nullable site_type{s.has_site_type};
   nullable forked{s.has_forked_from};
+  nullable creator{!s.created_by.empty()};
   const long long forked_version = s.forked_from_version;
   long long revision = 0;
   sql << insert_archived_site_sql, soci::use(s.site_id, "site_id"),
@@ -137,6 +140,7 @@ void write_site(soci::session& sql, const site_record& s, int64_t latest) {
     soci::use(latest, "latest_version"), soci::use(s.revision, "revision"),
     soci::use(s.forked_from_site_id, forked.flag, "forked_from_site_id"),
     soci::use(forked_version, forked.flag, "forked_from_version"),
+    soci::use(s.created_by, creator.flag, "created_by"),
     soci::use(created_at, "created_at"), soci::use(updated_at, "updated_at"),
     soci::into(revision);
   require_inserted(sql, "site " + s.site_id);
@@ -153,6 +157,7 @@ void write_version(soci::session& sql, const std::string& site_id,
   nullable audit_score{v.has_audit_score};
   const std::string no_code;
   nullable restored{v.restored_from > 0};
+  nullable agent{!v.agent.empty()};
   const long long restored_from = v.restored_from;
   long long inserted = 0;
   sql << insert_archived_version_sql, soci::use(site_id, "site_id"),
@@ -164,6 +169,7 @@ void write_version(soci::session& sql, const std::string& site_id,
     soci::use(v.changes, changes.flag, "changes"),
     soci::use(v.audit_score, audit_score.flag, "audit_score"),
     soci::use(restored_from, restored.flag, "restored_from"),
+    soci::use(v.agent, agent.flag, "agent"),
     soci::use(created_at, "created_at"), soci::into(inserted);
   require_inserted(sql, "version " + std::to_string(v.version) + " of site "
                           + site_id);

@@ -9,6 +9,7 @@
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
 #include "storage/statement.hpp"
+#include "storage/timestamp.hpp"
 #include "storage/transaction.hpp"
 
 namespace memoryd::storage {
@@ -32,6 +33,18 @@ constexpr const char* site_ids_sql = "SELECT site_id FROM sites WHERE session_id
 constexpr const char* delete_sessions_sql = "DELETE FROM sessions WHERE session_id";
 constexpr const char* delete_condition_sql =
   " AND updated_at < :cutoff RETURNING session_id";
+
+// One change feed event per expired session, written before the DELETE
+// in its transaction (see event_repository.hpp), for the same rows.
+constexpr const char* postgresql_expired_events_sql = R"sql(
+INSERT INTO events (tenant, type, session_id, created_at)
+SELECT tenant, 'session_expired', session_id, CAST(:now AS timestamptz)
+FROM sessions WHERE session_id)sql";
+constexpr const char* sqlite_expired_events_sql = R"sql(
+INSERT INTO events (tenant, type, session_id, created_at)
+SELECT tenant, 'session_expired', session_id, :now
+FROM sessions WHERE session_id)sql";
+constexpr const char* expired_condition_sql = " AND updated_at < :cutoff";
 
 constexpr const char* count_sessions_sql =
   "SELECT count(*) FROM sessions WHERE updated_at < :cutoff";
@@ -102,6 +115,12 @@ expired_batch cleanup_repository::delete_expired(const std::string& cutoff,
     = (sql_.prepare << site_ids_sql + in_ids, soci::use(ids, "ids"));
   for (auto& id : sites)
     out.site_ids.push_back(id);
+
+  const auto now = dialect::timestamp_to_db(now_timestamp(), "now");
+  sql_ << std::string{b == backend::postgresql ? postgresql_expired_events_sql
+                                               : sqlite_expired_events_sql}
+            + in_ids + expired_condition_sql,
+    soci::use(ids, "ids"), soci::use(now, "now"), soci::use(at, "cutoff");
 
   out.session_ids = id_buffer(picked.size());
   sql_ << delete_sessions_sql + in_ids + delete_condition_sql,

@@ -25,6 +25,9 @@ struct write_key {
   std::string key;
   std::string operation;       // e.g. "session_create"
   std::string request_sha256;  // of operation, path parameters and body
+  /// Who writes (X-Agent-Id or the token's agent; "": nobody named):
+  /// recorded with the rows and in the change feed, not part of the key.
+  std::string agent;
 };
 
 /// What a committed write left for its repeats.

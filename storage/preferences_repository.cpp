@@ -41,7 +41,8 @@ preferences_repository::find(const std::string& session_id) {
 session_record preferences_repository::replace(
   const std::string& session_id, const std::string& tenant,
   const std::string& preferences_json,
-  int64_t expected_revision, const std::string& updated_at) {
+  int64_t expected_revision, const std::string& updated_at,
+  const std::string& agent) {
   // A conditional update of the session that sets only its preferences:
   // the same revision rule, in the same single transaction.
   session_update u;
@@ -51,6 +52,7 @@ session_record preferences_repository::replace(
   u.preferences_json = preferences_json;
   u.expected_revision = expected_revision;
   u.updated_at = updated_at;
+  u.agent = agent;
   return session_repository{sql_}.update(u);
 }
 

@@ -30,12 +30,13 @@ public:
   /// revision still equals `expected_revision`, bumps the revision and
   /// updated_at, in one transaction. Returns the whole session as stored.
   /// Throws not_found or precondition_failed (the caller re-reads and
-  /// merges again).
+  /// merges again). `agent` becomes the session's updated_by.
   session_record replace(const std::string& session_id,
                          const std::string& tenant,
                          const std::string& preferences_json,
                          int64_t expected_revision,
-                         const std::string& updated_at);
+                         const std::string& updated_at,
+                         const std::string& agent = {});
 
 private:
   soci::session& sql_;

@@ -20,6 +20,8 @@ struct session_record {
   std::string state_json = "{}";        // a JSON object
   std::string preferences_json = "{}";  // a JSON object
   int64_t revision = 1;
+  std::string created_by;  // the agent of the creating write; "": none
+  std::string updated_by;  // the agent of the latest write; "": none
   std::string created_at;
   std::string updated_at;
 };
@@ -38,6 +40,7 @@ struct session_update {
   /// If-Match: the update applies only when the stored revision equals this.
   /// Negative: unconditional.
   int64_t expected_revision = -1;
+  std::string agent;  // becomes updated_by ("": NULL)
   std::string updated_at;
 };
 

@@ -27,7 +27,8 @@ constexpr std::size_t max_page_size = 1000;
 // still reads, with empty preferences.
 constexpr const char* select_sessions_sql = R"sql(
 SELECT s.session_id, s.tenant, s.user_id, s.state,
-       COALESCE(p.preferences, '{}'), s.revision, s.created_at, s.updated_at
+       COALESCE(p.preferences, '{}'), s.revision, s.created_by, s.updated_by,
+       s.created_at, s.updated_at
 FROM sessions s LEFT JOIN user_preferences p ON p.session_id = s.session_id)sql";
 
 constexpr const char* by_id_sql = " WHERE s.session_id = :session_id";
@@ -48,10 +49,11 @@ constexpr const char* page_order_sql =
 // an error that would abort a PostgreSQL transaction.
 constexpr const char* insert_session_sql = R"sql(
 INSERT INTO sessions
-    (session_id, tenant, user_id, state, revision, created_at, updated_at)
+    (session_id, tenant, user_id, state, revision, created_by, updated_by,
+     created_at, updated_at)
 VALUES
-    (:session_id, :tenant, :user_id, :state, :revision, :created_at,
-     :updated_at)
+    (:session_id, :tenant, :user_id, :state, :revision, :created_by,
+     :updated_by, :created_at, :updated_at)
 ON CONFLICT (session_id) DO NOTHING
 RETURNING revision)sql";
 
@@ -70,6 +72,7 @@ UPDATE sessions
 SET user_id = CASE WHEN :set_user_id = 1 THEN :user_id ELSE user_id END,
     state = COALESCE(:state, state),
     revision = revision + 1,
+    updated_by = :updated_by,
     updated_at = :updated_at
 WHERE session_id = :session_id AND tenant = :tenant
   AND revision = COALESCE(:expected_revision, revision)
@@ -103,6 +106,10 @@ public:
       states_(ids_.size()),
       preferences_(ids_.size()),
       revisions_(ids_.size()),
+      created_by_(ids_.size()),
+      created_by_flags_(ids_.size()),
+      updated_by_(ids_.size()),
+      updated_by_flags_(ids_.size()),
       created_at_(ids_.size()),
       updated_at_(ids_.size()) {
     // nop
@@ -115,6 +122,8 @@ public:
     st.exchange(soci::into(states_));
     st.exchange(soci::into(preferences_));
     st.exchange(soci::into(revisions_));
+    st.exchange(soci::into(created_by_, created_by_flags_));
+    st.exchange(soci::into(updated_by_, updated_by_flags_));
     st.exchange(soci::into(created_at_));
     st.exchange(soci::into(updated_at_));
   }
@@ -133,6 +142,10 @@ public:
     r.state_json = std::move(states_[i]);
     r.preferences_json = std::move(preferences_[i]);
     r.revision = revisions_[i];
+    if (created_by_flags_[i] == soci::i_ok)
+      r.created_by = std::move(created_by_[i]);
+    if (updated_by_flags_[i] == soci::i_ok)
+      r.updated_by = std::move(updated_by_[i]);
     r.created_at = dialect::timestamp_from_db(created_at_[i]);
     r.updated_at = dialect::timestamp_from_db(updated_at_[i]);
     return r;
@@ -153,6 +166,10 @@ private:
   std::vector<std::string> states_;
   std::vector<std::string> preferences_;
   std::vector<long long> revisions_;
+  std::vector<std::string> created_by_;
+  std::vector<soci::indicator> created_by_flags_;
+  std::vector<std::string> updated_by_;
+  std::vector<soci::indicator> updated_by_flags_;
   std::vector<std::string> created_at_;
   std::vector<std::string> updated_at_;
 };
@@ -183,11 +200,15 @@ void session_repository::insert(const session_record& s) {
   const auto created_at = dialect::timestamp_to_db(s.created_at, "created_at");
   const auto updated_at = dialect::timestamp_to_db(s.updated_at, "updated_at");
   nullable user_id{s.has_user_id};
+  nullable created_by{!s.created_by.empty()};
+  nullable updated_by{!s.updated_by.empty()};
   long long revision = 0;
   sql_ << insert_session_sql, soci::use(s.session_id, "session_id"),
     soci::use(s.tenant, "tenant"),
     soci::use(s.user_id, user_id.flag, "user_id"),
     soci::use(s.state_json, "state"), soci::use(s.revision, "revision"),
+    soci::use(s.created_by, created_by.flag, "created_by"),
+    soci::use(s.updated_by, updated_by.flag, "updated_by"),
     soci::use(created_at, "created_at"), soci::use(updated_at, "updated_at"),
     soci::into(revision);
   if (!sql_.got_data())
@@ -221,12 +242,14 @@ session_record session_repository::update(const session_update& u) {
   nullable user_id{u.set_user_id && u.has_user_id};
   nullable state{u.set_state};
   nullable expected{u.expected_revision >= 0};
+  nullable agent{!u.agent.empty()};
 
   write_transaction tx{sql_};
   long long revision = 0;
   sql_ << update_session_sql, soci::use(set_user_id, "set_user_id"),
     soci::use(u.user_id, user_id.flag, "user_id"),
     soci::use(u.state_json, state.flag, "state"),
+    soci::use(u.agent, agent.flag, "updated_by"),
     soci::use(updated_at, "updated_at"),
     soci::use(u.session_id, "session_id"), soci::use(u.tenant, "tenant"),
     soci::use(u.expected_revision, expected.flag, "expected_revision"),

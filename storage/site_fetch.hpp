@@ -121,6 +121,7 @@ public:
     f(revision_);
     f(forked_from_site_id_);
     f(forked_from_version_);
+    f(created_by_);
     f(created_at_);
     f(updated_at_);
   }
@@ -141,6 +142,7 @@ public:
     long long forked_from_version = 0;
     if (forked_from_version_.take(i, forked_from_version))
       r.forked_from_version = forked_from_version;
+    created_by_.take(i, r.created_by);
     r.created_at = dialect::timestamp_from_db(created_at_.take(i));
     r.updated_at = dialect::timestamp_from_db(updated_at_.take(i));
     return r;
@@ -155,6 +157,7 @@ private:
   column<long long> revision_;
   column<std::string> forked_from_site_id_;
   column<long long> forked_from_version_;
+  column<std::string> created_by_;
   column<std::string> created_at_;
   column<std::string> updated_at_;
 };
@@ -175,6 +178,7 @@ public:
     f(requirements_);
     f(changes_);
     f(audit_score_);
+    f(agent_);
     f(restored_from_);
     f(created_at_);
     if (with_code_) {
@@ -202,6 +206,7 @@ public:
     r.has_requirements = requirements_.take(i, r.requirements_json);
     r.has_changes = changes_.take(i, r.changes);
     r.has_audit_score = audit_score_.take(i, r.audit_score);
+    agent_.take(i, r.agent);
     long long restored_from = 0;
     if (restored_from_.take(i, restored_from))
       r.restored_from = restored_from;
@@ -235,6 +240,7 @@ private:
   column<std::string> requirements_;
   column<std::string> changes_;
   column<double> audit_score_;
+  column<std::string> agent_;
   column<long long> restored_from_;
   column<std::string> created_at_;
   column<std::string> code_;
@@ -257,6 +263,7 @@ public:
     f(version_);
     f(score_);
     f(results_);
+    f(agent_);
     f(created_at_);
   }
 
@@ -271,6 +278,7 @@ public:
     r.version = version_.take(i);
     r.score = score_.take(i);
     r.has_results = results_.take(i, r.results_json);
+    agent_.take(i, r.agent);
     r.created_at = dialect::timestamp_from_db(created_at_.take(i));
     return r;
   }
@@ -281,6 +289,7 @@ private:
   column<long long> version_;
   column<double> score_;
   column<std::string> results_;
+  column<std::string> agent_;
   column<std::string> created_at_;
 };
 
@@ -296,6 +305,7 @@ public:
     f(url_);
     f(provider_);
     f(details_);
+    f(agent_);
     f(created_at_);
   }
 
@@ -312,6 +322,7 @@ public:
     r.has_url = url_.take(i, r.url);
     r.has_provider = provider_.take(i, r.provider);
     r.has_details = details_.take(i, r.details_json);
+    agent_.take(i, r.agent);
     r.created_at = dialect::timestamp_from_db(created_at_.take(i));
     return r;
   }
@@ -324,6 +335,7 @@ private:
   column<std::string> url_;
   column<std::string> provider_;
   column<std::string> details_;
+  column<std::string> agent_;
   column<std::string> created_at_;
 };
 

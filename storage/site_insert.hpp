@@ -45,12 +45,13 @@ inline void require_deployment(const deployment_record& d) {
 inline void insert_audit(soci::session& sql, const std::string& site_id,
                          const audit_record& a, const std::string& created_at) {
   nullable results{a.has_results};
+  nullable agent{!a.agent.empty()};
   long long version = 0;
   sql << site_sql::insert_audit_sql, soci::use(a.audit_id, "audit_id"),
     soci::use(site_id, "site_id"), soci::use(a.version, "version"),
     soci::use(a.score, "score"),
     soci::use(a.results_json, results.flag, "results"),
-    soci::use(created_at, "created_at"), soci::into(version);
+    soci::use(a.agent, agent.flag, "agent"), soci::use(created_at, "created_at"), soci::into(version);
   if (!sql.got_data())
     throw conflict("audit " + a.audit_id + " already exists");
 }
@@ -61,6 +62,7 @@ inline void insert_deployment(soci::session& sql, const std::string& site_id,
   nullable url{d.has_url};
   nullable provider{d.has_provider};
   nullable details{d.has_details};
+  nullable agent{!d.agent.empty()};
   long long version = 0;
   sql << site_sql::insert_deployment_sql,
     soci::use(d.deployment_id, "deployment_id"), soci::use(site_id, "site_id"),
@@ -68,7 +70,7 @@ inline void insert_deployment(soci::session& sql, const std::string& site_id,
     soci::use(d.url, url.flag, "url"),
     soci::use(d.provider, provider.flag, "provider"),
     soci::use(d.details_json, details.flag, "details"),
-    soci::use(created_at, "created_at"), soci::into(version);
+    soci::use(d.agent, agent.flag, "agent"), soci::use(created_at, "created_at"), soci::into(version);
   if (!sql.got_data())
     throw conflict("deployment " + d.deployment_id + " already exists");
 }

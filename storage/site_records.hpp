@@ -26,6 +26,7 @@ struct site_record {
   bool has_forked_from = false;
   std::string forked_from_site_id;
   int64_t forked_from_version = 0;
+  std::string created_by;        // the agent that created it; "": none
   std::string created_at;
   std::string updated_at;
 };
@@ -46,6 +47,7 @@ struct version_record {
   bool has_audit_score = false;  // the score of the latest audit of it
   double audit_score = 0;
   int64_t restored_from = 0;     // the version it restored; 0: none
+  std::string agent;             // the agent that wrote it; "": none
   std::string created_at;
 };
 
@@ -59,6 +61,7 @@ struct new_version {
   bool has_changes = false;
   std::string changes;
   int64_t restored_from = 0;     // a restore: the version copied; 0: none
+  std::string agent;             // the agent writing it; "": none
   std::string created_at;        // empty: now
 };
 
@@ -71,6 +74,7 @@ struct site_fork {
   int64_t up_to_version = 0;     // 0: the source's latest
   bool has_name = false;         // else the source's name
   std::string name;
+  std::string agent;             // the new site's creator; "": none
   std::string created_at;        // empty: now
 };
 
@@ -81,6 +85,7 @@ struct audit_record {
   double score = 0;              // 0 to 100
   bool has_results = false;
   std::string results_json;      // a JSON object
+  std::string agent;             // the agent that wrote it; "": none
   std::string created_at;
 };
 
@@ -95,6 +100,7 @@ struct deployment_record {
   std::string provider;
   bool has_details = false;
   std::string details_json;      // a JSON object
+  std::string agent;             // the agent that wrote it; "": none
   std::string created_at;
 };
 

@@ -111,6 +111,7 @@ void insert_version(soci::session& sql, const std::string& site_id,
   nullable changes{v.has_changes};
   const std::string no_code;
   nullable restored{v.restored_from > 0};
+  nullable agent{!v.agent.empty()};
   const long long restored_from = v.restored_from;
   long long inserted = 0;
   sql << insert_version_sql, soci::use(site_id, "site_id"),
@@ -121,6 +122,7 @@ void insert_version(soci::session& sql, const std::string& site_id,
     soci::use(v.requirements_json, requirements.flag, "requirements"),
     soci::use(v.changes, changes.flag, "changes"),
     soci::use(restored_from, restored.flag, "restored_from"),
+    soci::use(v.agent, agent.flag, "agent"),
     soci::use(created_at, "created_at"), soci::into(inserted);
   if (!sql.got_data())
     throw conflict("version " + std::to_string(number) + " of site " + site_id
@@ -167,6 +169,7 @@ site_record site_repository::create(const site_record& site,
   nullable site_type{site.has_site_type};
   auto code = code_blobs::encode(sql_, site.site_id, 0,
                                  {{first.code, first.code_sha256}});
+  nullable creator{!site.created_by.empty()};
 
   write_transaction tx{sql_};
   // Asked here rather than read from a foreign-key error; the lock keeps
@@ -180,6 +183,7 @@ site_record site_repository::create(const site_record& site,
   sql_ << insert_site_sql, soci::use(site.site_id, "site_id"),
     soci::use(site.session_id, "session_id"), soci::use(site.name, "name"),
     soci::use(site.site_type, site_type.flag, "site_type"),
+    soci::use(site.created_by, creator.flag, "created_by"),
     soci::use(stored.created_at, "created_at"),
     soci::use(stored.updated_at, "updated_at"), soci::into(revision);
   if (!sql_.got_data())
@@ -245,6 +249,7 @@ std::vector<int64_t> site_repository::add_one_version_postgresql(
   nullable requirements{v.has_requirements};
   nullable changes{v.has_changes};
   nullable restored{v.restored_from > 0};
+  nullable agent{!v.agent.empty()};
   const long long restored_from = v.restored_from;
   long long number = 0;
   long long revision = 0;
@@ -256,6 +261,7 @@ std::vector<int64_t> site_repository::add_one_version_postgresql(
       soci::use(v.requirements_json, requirements.flag, "requirements"),
       soci::use(v.changes, changes.flag, "changes"),
       soci::use(restored_from, restored.flag, "restored_from"),
+      soci::use(v.agent, agent.flag, "agent"),
       soci::into(number), soci::into(revision);
   } catch (const soci::postgresql_soci_error& e) {
     if (std::string_view{e.sqlstate()} == "23505")  // unique_violation
@@ -306,9 +312,11 @@ site_record site_repository::fork(const site_fork& f) {
   if (up_to > latest)
     throw not_found(no_version(f.source_site_id, up_to));
   nullable name{f.has_name};
+  nullable creator{!f.agent.empty()};
   sql_ << insert_fork_site_sql, soci::use(f.site_id, "site_id"),
     soci::use(session_id, "session_id"), soci::use(f.name, name.flag, "name"),
     soci::use(up_to, "up_to"), soci::use(created_at, "created_at"),
+    soci::use(f.agent, creator.flag, "created_by"),
     soci::use(f.source_site_id, "source_site_id"), soci::into(revision);
   if (!sql_.got_data())
     throw conflict("site " + f.site_id + " already exists");

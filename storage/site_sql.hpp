@@ -9,7 +9,8 @@ namespace memoryd::storage::site_sql {
 // A site, in the column order site_rows expects.
 constexpr const char* select_sites_sql = R"sql(
 SELECT site_id, session_id, name, site_type, latest_version, revision,
-       forked_from_site_id, forked_from_version, created_at, updated_at
+       forked_from_site_id, forked_from_version, created_by, created_at,
+       updated_at
 FROM sites)sql";
 
 constexpr const char* site_by_id_sql = " WHERE site_id = :site_id";
@@ -26,7 +27,7 @@ constexpr const char* site_page_order_sql =
 // otherwise read all of them.
 constexpr const char* select_versions_sql = R"sql(
 SELECT site_id, version, code_size, code_sha256, requirements, changes,
-       audit_score, restored_from, created_at)sql";
+       audit_score, agent, restored_from, created_at)sql";
 // The code is the row's own when not empty, else its blob's, decoded with
 // its base and its base's base: see storage/code_blobs.hpp.
 constexpr const char* and_code_sql =
@@ -51,11 +52,11 @@ constexpr const char* version_page_order_sql =
 // Audits and deployments, in the column order audit_rows and
 // deployment_rows expect.
 constexpr const char* select_audits_sql = R"sql(
-SELECT audit_id, site_id, version, score, results, created_at
+SELECT audit_id, site_id, version, score, results, agent, created_at
 FROM audits)sql";
 constexpr const char* select_deployments_sql = R"sql(
 SELECT deployment_id, site_id, version, status, url, provider, details,
-       created_at
+       agent, created_at
 FROM deployments)sql";
 
 // A site's newest; the id breaks ties of created_at, so that the order is
@@ -85,19 +86,20 @@ ORDER BY created_at, site_id)sql";
 constexpr const char* insert_site_sql = R"sql(
 INSERT INTO sites
     (site_id, session_id, name, site_type, latest_version, revision,
-     created_at, updated_at)
+     created_by, created_at, updated_at)
 VALUES
-    (:site_id, :session_id, :name, :site_type, 1, 1, :created_at, :updated_at)
+    (:site_id, :session_id, :name, :site_type, 1, 1, :created_by,
+     :created_at, :updated_at)
 ON CONFLICT (site_id) DO NOTHING
 RETURNING revision)sql";
 
 constexpr const char* insert_version_sql = R"sql(
 INSERT INTO site_versions
     (site_id, version, code, code_size, code_sha256, requirements, changes,
-     restored_from, created_at)
+     restored_from, agent, created_at)
 VALUES
     (:site_id, :version, :code, :code_size, :code_sha256, :requirements,
-     :changes, :restored_from, :created_at)
+     :changes, :restored_from, :agent, :created_at)
 ON CONFLICT (site_id, version) DO NOTHING
 RETURNING version)sql";
 
@@ -117,10 +119,11 @@ WITH reserved AS (
   RETURNING site_id, latest_version, revision)
 INSERT INTO site_versions
     (site_id, version, code, code_size, code_sha256, requirements, changes,
-     restored_from, created_at)
+     restored_from, agent, created_at)
 SELECT site_id, latest_version, :code, CAST(:code_size AS bigint),
        :code_sha256, CAST(:requirements AS jsonb), :changes,
-       CAST(:restored_from AS bigint), CAST(:created_at AS timestamptz)
+       CAST(:restored_from AS bigint), CAST(:agent AS text),
+       CAST(:created_at AS timestamptz)
 FROM reserved
 RETURNING version, (SELECT revision FROM reserved))sql";
 
@@ -159,12 +162,14 @@ RETURNING version)sql";
 constexpr const char* insert_fork_site_sql = R"sql(
 INSERT INTO sites
     (site_id, session_id, name, site_type, latest_version, revision,
-     forked_from_site_id, forked_from_version, created_at, updated_at)
+     forked_from_site_id, forked_from_version, created_by, created_at,
+     updated_at)
 VALUES
     (:site_id, :session_id,
      COALESCE(:name, (SELECT name FROM sites WHERE site_id = :source_site_id)),
      (SELECT site_type FROM sites WHERE site_id = :source_site_id),
-     :up_to, 1, :source_site_id, :up_to, :created_at, :created_at)
+     :up_to, 1, :source_site_id, :up_to, :created_by, :created_at,
+     :created_at)
 ON CONFLICT (site_id) DO NOTHING
 RETURNING revision)sql";
 
@@ -174,9 +179,9 @@ constexpr const char* select_fork_source_sql =
 constexpr const char* copy_fork_versions_sql = R"sql(
 INSERT INTO site_versions
     (site_id, version, code, code_size, code_sha256, requirements, changes,
-     restored_from, created_at)
+     restored_from, agent, created_at)
 SELECT fork.site_id, v.version, v.code, v.code_size, v.code_sha256,
-       v.requirements, v.changes, v.restored_from, v.created_at
+       v.requirements, v.changes, v.restored_from, v.agent, v.created_at
 FROM site_versions v JOIN sites fork ON fork.site_id = :site_id
 WHERE v.site_id = :source_site_id AND v.version <= :up_to)sql";
 
@@ -184,18 +189,20 @@ constexpr const char* version_exists_sql =
   "SELECT 1 FROM site_versions WHERE site_id = :site_id AND version = :version";
 
 constexpr const char* insert_audit_sql = R"sql(
-INSERT INTO audits (audit_id, site_id, version, score, results, created_at)
-VALUES (:audit_id, :site_id, :version, :score, :results, :created_at)
+INSERT INTO audits
+    (audit_id, site_id, version, score, results, agent, created_at)
+VALUES
+    (:audit_id, :site_id, :version, :score, :results, :agent, :created_at)
 ON CONFLICT (audit_id) DO NOTHING
 RETURNING version)sql";
 
 constexpr const char* insert_deployment_sql = R"sql(
 INSERT INTO deployments
     (deployment_id, site_id, version, status, url, provider, details,
-     created_at)
+     agent, created_at)
 VALUES
     (:deployment_id, :site_id, :version, :status, :url, :provider, :details,
-     :created_at)
+     :agent, :created_at)
 ON CONFLICT (deployment_id) DO NOTHING
 RETURNING version)sql";
 

@@ -144,7 +144,9 @@ int run(const config::settings& settings) {
   options.idle_timeout = settings.idle_timeout;
   options.max_connections = settings.max_connections;
   options.max_in_flight = settings.max_in_flight;
-  options.access = net::access_policy{settings.api_tokens, settings.admin_tokens};
+  options.access = net::access_policy{settings.api_tokens,
+                                      settings.admin_tokens,
+                                      settings.api_token_agents};
   options.tls = tls;
   options.metrics = &figures->http();
   options.direct = actors.direct();
@@ -175,6 +177,7 @@ int run(const config::settings& settings) {
                strsignal(signal), settings.shutdown_grace.count());
   sd_notify(0, "STOPPING=1");
   dog.stop();
+  actors.release_waiters();  // long polls answer now instead of draining
   server.shutdown(settings.shutdown_grace);
   actors.stop();
   spdlog::info("stopped");

@@ -108,7 +108,7 @@ json::object export_session(api_client& c, const std::string& id, bool compress,
   const auto& body = r.object();
   BOOST_TEST(body.at("session_id").as_string() == id);
   BOOST_TEST(body.at("format").as_string() == "memoryd-session");
-  BOOST_TEST(body.at("format_version").as_int64() == 1);
+  BOOST_TEST(body.at("format_version").as_int64() == 2);
   BOOST_TEST(body.at("compressed").as_bool() == compress);
   return body;
 }
@@ -339,8 +339,8 @@ BOOST_AUTO_TEST_CASE(bad_backups_are_refused_and_write_nothing) {
     {"trailing garbage", gzip_with([](std::string& g) { g += "garbage"; })},
     {"gzip of no JSON", compressed_body(compressed_data("not json"))},
     {"wrong format", document_body(spoiled([](json::object& d) { d["format"] = "other"; }))},
-    {"format_version 2",
-     document_body(spoiled([](json::object& d) { d["format_version"] = 2; }))},
+    {"format_version 3",
+     document_body(spoiled([](json::object& d) { d["format_version"] = 3; }))},
     {"no format_version",
      document_body(spoiled([](json::object& d) { d.erase("format_version"); }))},
     {"no session", document_body(spoiled([](json::object& d) { d.erase("session"); }))},

@@ -79,6 +79,11 @@ void database_probe::age_idempotency_keys(wall_time t) {
   *sql_ << "UPDATE idempotency_keys SET created_at = :t", soci::use(at, "t");
 }
 
+void database_probe::age_events(wall_time t) {
+  const auto at = storage::format_timestamp(t);
+  *sql_ << "UPDATE events SET created_at = :t", soci::use(at, "t");
+}
+
 void database_probe::strip_result_layouts() {
   // "<16 hex digits>:<base64>" -> "<base64>"
   *sql_ << "UPDATE idempotency_keys SET result = substr(result, 18)";

@@ -51,6 +51,9 @@ public:
   /// Makes every idempotency key look created at `t`.
   void age_idempotency_keys(wall_time t);
 
+  /// Makes every change feed event look created at `t`.
+  void age_events(wall_time t);
+
   /// Rewrites every key's stored result as a memoryd before layout
   /// fingerprints wrote it (the serialized result alone).
   void strip_result_layouts();

@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(export_to_a_file_then_import_it) {
   auto envelope = json::parse(read_text(file)).as_object();
   BOOST_TEST(envelope.at("session_id").as_string() == id);
   BOOST_TEST(envelope.at("format").as_string() == "memoryd-session");
-  BOOST_TEST(envelope.at("format_version").as_int64() == 1);
+  BOOST_TEST(envelope.at("format_version").as_int64() == 2);
   BOOST_TEST(envelope.at("compressed").as_bool());
   BOOST_TEST(envelope.at("data").is_string());
 

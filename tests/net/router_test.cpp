@@ -56,6 +56,7 @@ BOOST_AUTO_TEST_CASE(every_route) {
      route::version_restore},
     {"POST", std::string{"/api/sessions/sites/"} + uuid + "/fork",
      route::site_fork},
+    {"GET", "/api/events", route::events_list},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.method << " " << r.target) {

@@ -129,6 +129,25 @@ BOOST_AUTO_TEST_CASE(tokens_parse_into_tenants) {
   BOOST_TEST(s.admin_tokens == std::vector<std::string>{b64});
 }
 
+BOOST_AUTO_TEST_CASE(tokens_may_be_bound_to_an_agent) {
+  const std::string hex(32, 'a');
+  const std::string other(32, 'c');
+  auto s = config::load(std::nullopt,
+                        env_of({{"API_TOKENS",
+                                 "acme:" + hex + "@planner-7, " + other},
+                                {"LISTEN_ADDRESS", "0.0.0.0:8080"}}));
+  BOOST_TEST_REQUIRE(s.api_tokens.size() == 2u);
+  BOOST_TEST(s.api_tokens[0].second == hex);  // the agent is not the token
+  BOOST_TEST(s.api_token_agents.size() == 1u);
+  BOOST_TEST(s.api_token_agents.at(hex) == "planner-7");
+  for (const auto& bad : {hex + "@", hex + "@" + std::string(129, 'x')}) {
+    auto e = error_of(std::nullopt, {{"API_TOKENS", bad},
+                                     {"LISTEN_ADDRESS", "0.0.0.0:8080"}});
+    BOOST_TEST(e.find("agent") != std::string::npos, e);
+    BOOST_TEST(e.find(hex) == std::string::npos, e);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bad_tokens_are_refused_without_showing_them) {
   const std::string short_hex(31, 'b');                  // 124 bits
   const std::string short_alnum = "Zq8Lr2Xw9Vt4Ns6Mp1Kj3";  // 21: 125 bits
