@@ -7,6 +7,7 @@
 #include "actors/admin_routes.hpp"
 #include "actors/backup_routes.hpp"
 #include "actors/conditional_get.hpp"
+#include "actors/diff_routes.hpp"
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "actors/session_routes.hpp"
@@ -104,6 +105,9 @@ front_actor::behavior_type front(front_pointer self, probe_ptr probe,
           case route::sessions_export:
           case route::sessions_import:
             serve_backup_route(self, ex);
+            return;
+          case route::version_diff:
+            serve_diff_route(self, ex);
             return;
           case route::admin_cleanup:
           case route::admin_stats:

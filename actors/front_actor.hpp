@@ -33,6 +33,7 @@ struct front_wiring {
   probed<scheduler_actor> scheduler;            // for /admin/cleanup
   std::shared_ptr<const telemetry::registry> figures;  // /admin/stats,
                                                        // /metrics
+  pool_ptr<diff_actor> diff;                    // version diffs
 };
 
 struct front_state {
