@@ -23,6 +23,8 @@ std::string_view to_string(route r) {
     case route::version_diff: return "version_diff";
     case route::audits_create: return "audits_create";
     case route::deployments_create: return "deployments_create";
+    case route::version_restore: return "version_restore";
+    case route::site_fork: return "site_fork";
     case route::sessions_export: return "sessions_export";
     case route::sessions_import: return "sessions_import";
     case route::admin_cleanup: return "admin_cleanup";

@@ -32,6 +32,8 @@ enum class route : uint8_t {
   version_diff,     // GET    …/versions/{version}/diff
   audits_create,    // POST   /api/sessions/sites/{site_id}/audits
   deployments_create, // POST /api/sessions/sites/{site_id}/deployments
+  version_restore,  // POST   /api/sessions/sites/{site_id}/versions/{version}/restore
+  site_fork,        // POST   /api/sessions/sites/{site_id}/fork
   sessions_export,  // POST   /api/sessions/export
   sessions_import,  // POST   /api/sessions/import
   admin_cleanup,    // POST   /admin/cleanup

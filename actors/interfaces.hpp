@@ -55,6 +55,8 @@ using cleaned = caf::atom_constant<caf::atom("cleaned")>;
 using last_run = caf::atom_constant<caf::atom("last_run")>;
 using wake = caf::atom_constant<caf::atom("wake")>;
 using sample = caf::atom_constant<caf::atom("sample")>;
+using restore = caf::atom_constant<caf::atom("restore")>;
+using site_fork = caf::atom_constant<caf::atom("site_fork")>;
 
 } // namespace memoryd::atom
 
@@ -310,6 +312,13 @@ using site_actor = caf::typed_actor<
     with<rendered>,
   // Records a deployment.
   caf::replies_to<atom::deploy_add, trace, storage::deployment_record,
+                  storage::write_key>::with<rendered>,
+  // Restores a version as the next one (site id; the draft names the
+  // version in restored_from and says so in changes): queued with ver_add's.
+  caf::replies_to<atom::restore, trace, std::string, storage::new_version,
+                  storage::write_key>::with<rendered>,
+  // Forks a site; answers the new site's rendered view.
+  caf::replies_to<atom::site_fork, trace, storage::site_fork,
                   storage::write_key>::with<rendered>>::
   extend_with<status_client_actor>;
 
@@ -371,6 +380,10 @@ using storage_actor = caf::typed_actor<
   // One page of a session's sites.
   caf::replies_to<atom::site_list, trace,
                   site_page_query>::with<storage::site_page>,
+  // Forks a site (the key's tenant must own source and session); answers
+  // the new site's view.
+  caf::replies_to<atom::site_fork, trace, storage::site_fork,
+                  storage::write_key>::with<committed<site_write>>,
   // Appends versions in one transaction; their metadata and the new
   // revision.
   caf::replies_to<atom::ver_add, trace,

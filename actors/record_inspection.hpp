@@ -18,6 +18,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, site_record& x) {
   return f(caf::meta::type_name("site_record"), x.site_id, x.session_id,
            x.name, x.has_site_type, x.site_type, x.latest_version, x.revision,
+           x.has_forked_from, x.forked_from_site_id, x.forked_from_version,
            x.created_at, x.updated_at);
 }
 
@@ -26,14 +27,20 @@ typename Inspector::result_type inspect(Inspector& f, version_record& x) {
   return f(caf::meta::type_name("version_record"), x.site_id, x.version,
            x.has_code, x.code, x.code_size, x.code_sha256, x.has_requirements,
            x.requirements_json, x.has_changes, x.changes, x.has_audit_score,
-           x.audit_score, x.created_at);
+           x.audit_score, x.restored_from, x.created_at);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_version& x) {
   return f(caf::meta::type_name("new_version"), x.code, x.code_size,
            x.code_sha256, x.has_requirements, x.requirements_json,
-           x.has_changes, x.changes, x.created_at);
+           x.has_changes, x.changes, x.restored_from, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, site_fork& x) {
+  return f(caf::meta::type_name("site_fork"), x.source_site_id, x.site_id,
+           x.session_id, x.up_to_version, x.has_name, x.name, x.created_at);
 }
 
 template <class Inspector>

@@ -137,6 +137,29 @@ void next_versions(self_ptr self, const std::string& site_id) {
     write_versions(self, site_id);
 }
 
+/// Queues a version for the site's next transaction.
+void enqueue_version(self_ptr self, promise rp, const trace& t,
+                     const std::string& site_id, storage::new_version v,
+                     storage::write_key key) {
+  auto& queue = self->state.queues[site_id];
+  queue.waiting.push_back({std::move(rp), std::move(v), std::move(key), t});
+  if (!queue.writing)
+    write_versions(self, site_id);
+}
+
+/// Answers a new site's view after writing it through to the cache.
+void answer_new_site(self_ptr self, promise rp, const trace& t,
+                     const std::string& tenant,
+                     const committed<site_write>& created) {
+  const auto& view = created.value.view;
+  rendered out{view.site.site_id, view.site.revision, render_site_view(view),
+               false, created.replayed};
+  if (created.replayed)
+    return (void)rp.deliver(std::move(out));
+  cache_put(self, t, view.site.site_id, view_rank(view.site.revision),
+            seal_body(tenant, out.body), [=]() mutable { rp.deliver(out); });
+}
+
 /// Reads `tenant`'s view from storage after a cache miss and fills the cache.
 void load_view(self_ptr self, promise rp, const trace& t,
                const std::string& tenant, const std::string& site_id) {
@@ -199,15 +222,23 @@ site_actor::behavior_type site_manager(self_ptr self, probe_ptr probe,
                      std::move(key))
         .then(
           [=](committed<site_write>& created) mutable {
-            const auto& view = created.value.view;
-            rendered out{view.site.site_id, view.site.revision,
-                         render_site_view(view), false, created.replayed};
-            if (created.replayed)
-              return (void)rp.deliver(std::move(out));
-            cache_put(self, t, view.site.site_id,
-                      view_rank(view.site.revision),
-                      seal_body(tenant, out.body),
-                      [=]() mutable { rp.deliver(out); });
+            answer_new_site(self, rp, t, tenant, created);
+          },
+          fail_to(self, rp));
+      return rp;
+    },
+    [=](atom::site_fork, const trace& t, storage::site_fork& f,
+        storage::write_key& key) {
+      auto measured = handle(self->state.probe, t, "site_fork");
+      auto rp = self->make_response_promise<rendered>();
+      f.site_id = new_uuid();
+      f.created_at = storage::now_timestamp();
+      auto tenant = key.tenant;
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::site_fork::value, std::move(f), std::move(key))
+        .then(
+          [=](committed<site_write>& forked) mutable {
+            answer_new_site(self, rp, t, tenant, forked);
           },
           fail_to(self, rp));
       return rp;
@@ -246,10 +277,30 @@ site_actor::behavior_type site_manager(self_ptr self, probe_ptr probe,
         storage::new_version& v, storage::write_key& key) {
       auto measured = handle(self->state.probe, t, "ver_add");
       auto rp = self->make_response_promise<rendered>();
-      auto& queue = self->state.queues[site_id];
-      queue.waiting.push_back({rp, std::move(v), std::move(key), t});
-      if (!queue.writing)
-        write_versions(self, site_id);
+      enqueue_version(self, rp, t, site_id, std::move(v), std::move(key));
+      return rp;
+    },
+    [=](atom::restore, const trace& t, const std::string& site_id,
+        storage::new_version& draft, storage::write_key& key) {
+      // The restored version is read first (tenant-scoped, so another
+      // tenant's site is unknown): a restore of a missing version fails on
+      // its own instead of failing the versions queued with it.
+      auto measured = handle(self->state.probe, t, "restore");
+      auto rp = self->make_response_promise<rendered>();
+      traced_request(self, self->state.store, caf::infinite, t,
+                     atom::ver_get::value, key.tenant, site_id,
+                     draft.restored_from)
+        .then(
+          [=](storage::version_record& source) mutable {
+            draft.code = std::move(source.code);
+            draft.code_size = source.code_size;
+            draft.code_sha256 = std::move(source.code_sha256);
+            draft.has_requirements = source.has_requirements;
+            draft.requirements_json = std::move(source.requirements_json);
+            enqueue_version(self, rp, t, site_id, std::move(draft),
+                            std::move(key));
+          },
+          fail_to(self, rp));
       return rp;
     },
     [=](atom::ver_list, const trace& t, version_page_query& q) {

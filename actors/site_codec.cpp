@@ -1,5 +1,6 @@
 #include "actors/site_codec.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 
@@ -9,6 +10,7 @@
 #include "actors/errors.hpp"
 #include "actors/json_body.hpp"
 #include "codec/sha256.hpp"
+#include "storage/uuid.hpp"
 #include "storage/timestamp.hpp"
 
 namespace memoryd {
@@ -66,16 +68,21 @@ void optional_object(const json::object& obj, std::string_view key, bool& has,
   out = to_json_text(*v);
 }
 
+/// A version number (a whole number from 1) in field `key`.
+int64_t required_version_value(const json::value& v, std::string_view key) {
+  if (!v.is_int64() && !v.is_uint64())
+    invalid(std::string{key} + " must be a whole number");
+  auto n = v.is_int64() ? v.get_int64() : static_cast<int64_t>(v.get_uint64());
+  if (n < 1)
+    invalid(std::string{key} + " must be 1 or more");
+  return n;
+}
+
 int64_t required_version(const json::object& obj) {
   auto* v = obj.if_contains("version");
   if (v == nullptr)
     invalid("version is required");
-  if (!v->is_int64() && !v->is_uint64())
-    invalid("version must be a whole number");
-  auto n = v->is_int64() ? v->get_int64() : static_cast<int64_t>(v->get_uint64());
-  if (n < 1)
-    invalid("version must be 1 or more");
-  return n;
+  return required_version_value(*v, "version");
 }
 
 /// A score: a number from 0 to 100.
@@ -169,6 +176,8 @@ void append_version(std::string& out, const storage::version_record& v) {
   append_raw(out, v.has_requirements, v.requirements_json);
   out += ",\"audit_score\":";
   out += v.has_audit_score ? number_text(v.audit_score) : "null";
+  out += ",\"restored_from\":";
+  out += v.restored_from > 0 ? std::to_string(v.restored_from) : "null";
   out += ",\"code_size\":" + std::to_string(v.code_size) + ",\"code_sha256\":\""
          + v.code_sha256 + "\",\"created_at\":\"" + v.created_at + "\"";
   if (v.has_code)
@@ -180,6 +189,12 @@ void append_site_fields(std::string& out, const storage::site_record& s) {
   out += "\"site_id\":\"" + s.site_id + "\",\"session_id\":\"" + s.session_id
          + "\",\"name\":" + json_quote(s.name) + ",\"site_type\":";
   append_quoted(out, s.has_site_type, s.site_type);
+  out += ",\"forked_from\":";
+  if (s.has_forked_from)
+    out += "{\"site_id\":\"" + s.forked_from_site_id + "\",\"version\":"
+           + std::to_string(s.forked_from_version) + "}";
+  else
+    out += "null";
   out += ",\"version_count\":" + std::to_string(s.latest_version)
          + ",\"created_at\":\"" + s.created_at + "\",\"updated_at\":\""
          + s.updated_at + "\"";
@@ -223,6 +238,51 @@ storage::new_version decode_version_create(const json::value& body) {
   return read_version(obj);
 }
 
+storage::new_version decode_version_restore(const json::value& body,
+                                            int64_t version) {
+  const auto& obj = require_object(body);
+  reject_unknown_fields(obj, {"changes"});
+  storage::new_version v;
+  v.restored_from = version;
+  v.has_changes = true;
+  v.changes = "Restored from version " + std::to_string(version);
+  std::string note;
+  bool has_note = false;
+  optional_string(obj, "changes", has_note, note);
+  if (note.find('\0') != std::string::npos)
+    invalid("changes must not contain U+0000");
+  if (has_note && !note.empty())
+    v.changes += ": " + note;
+  return v;
+}
+
+storage::site_fork decode_site_fork(const json::value& body) {
+  const auto& obj = require_object(body);
+  reject_unknown_fields(obj, {"session_id", "up_to_version", "name"});
+  storage::site_fork f;
+  std::string session_id;
+  bool has_session = false;
+  optional_string(obj, "session_id", has_session, session_id);
+  if (has_session) {
+    // Ids are case-insensitive, as in paths.
+    for (auto& c : session_id)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!storage::is_canonical_uuid(session_id))
+      invalid("session_id must be a UUID");
+    f.session_id = std::move(session_id);
+  }
+  if (auto* n = obj.if_contains("up_to_version"); n != nullptr && !n->is_null())
+    f.up_to_version = required_version_value(*n, "up_to_version");
+  optional_string(obj, "name", f.has_name, f.name);
+  if (f.has_name && f.name.empty())
+    invalid("name must be a non-empty string or null");
+  if (f.name.size() > max_name_bytes)
+    invalid("name must be at most 256 bytes");
+  if (f.name.find('\0') != std::string::npos)
+    invalid("name must not contain U+0000");
+  return f;
+}
+
 storage::audit_record decode_audit_create(const json::value& body) {
   const auto& obj = require_object(body);
   reject_unknown_fields(obj, {"version", "score", "results"});
@@ -237,9 +297,20 @@ storage::deployment_record decode_deployment_create(const json::value& body) {
 
 storage::site_record decode_archived_site(const json::object& obj) {
   reject_unknown_fields(obj, {"site_id", "session_id", "name", "site_type",
-                              "version_count", "created_at", "updated_at",
-                              "versions", "audits", "deployments"});
+                              "forked_from", "version_count", "created_at",
+                              "updated_at", "versions", "audits",
+                              "deployments"});
   storage::site_record site;
+  if (auto* from = obj.if_contains("forked_from");
+      from != nullptr && !from->is_null()) {
+    const auto& fork = require_object(*from, "forked_from");
+    reject_unknown_fields(fork, {"site_id", "version"});
+    site.has_forked_from = true;
+    site.forked_from_site_id = required_string(fork, "site_id");
+    if (!storage::is_canonical_uuid(site.forked_from_site_id))
+      invalid("forked_from.site_id must be a lower-case UUID");
+    site.forked_from_version = required_version(fork);
+  }
   site.name = required_string(obj, "name");
   if (site.name.size() > max_name_bytes)
     invalid("name must be at most 256 bytes");
@@ -252,11 +323,17 @@ storage::site_record decode_archived_site(const json::object& obj) {
 storage::version_record decode_archived_version(const json::value& v) {
   const auto& obj = require_object(v, "a version");
   reject_unknown_fields(obj, {"site_id", "version", "changes", "requirements",
-                              "audit_score", "code_size", "code_sha256",
-                              "created_at", "code"});
+                              "audit_score", "restored_from", "code_size",
+                              "code_sha256", "created_at", "code"});
   auto content = read_version(obj);
   storage::version_record r;
   r.version = required_version(obj);
+  if (auto* from = obj.if_contains("restored_from");
+      from != nullptr && !from->is_null()) {
+    r.restored_from = required_version_value(*from, "restored_from");
+    if (r.restored_from >= r.version)
+      invalid("restored_from must be below the version's own number");
+  }
   // A backup's own record of its code must agree with the code: anything
   // else is a damaged or edited document.
   auto* size = obj.if_contains("code_size");

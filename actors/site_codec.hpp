@@ -25,6 +25,16 @@ storage::new_version decode_version_create(const boost::json::value& body);
 /// POST .../audits: {"version", "score" 0..100, "results"?}.
 storage::audit_record decode_audit_create(const boost::json::value& body);
 
+/// POST …/versions/{n}/restore: {"changes"?} (may be empty). The draft
+/// names n in restored_from and says so in changes ("Restored from version
+/// n", then ": " and the client's note, if any); the site actor fills in
+/// version n's code and requirements.
+storage::new_version decode_version_restore(const boost::json::value& body,
+                                            int64_t version);
+
+/// POST …/fork: {"session_id"?, "up_to_version"?, "name"?}.
+storage::site_fork decode_site_fork(const boost::json::value& body);
+
 /// POST .../deployments: {"version", "status", "url"?, "provider"?,
 /// "details"?}.
 storage::deployment_record

@@ -75,6 +75,18 @@ void get_site(front_pointer self, exchange_ptr ex) {
     atom::site_view::value, ex->request.tenant, id);
 }
 
+void fork_site(front_pointer self, exchange_ptr ex) {
+  auto fork = decode_site_fork(body_json(self, ex));
+  fork.source_site_id = ex->request.path_params.at(0);
+  ask<rendered>(
+    self, ex, shard_for(self->state.wiring.sites, fork.source_site_id),
+    [](rendered& r) {
+      return api_response{201, {{"Location", "/api/sessions/sites/" + r.id}},
+                          std::move(r.body)};
+    },
+    atom::site_fork::value, std::move(fork), write_key_for(*ex));
+}
+
 void list_versions(front_pointer self, exchange_ptr ex) {
   const auto& req = ex->request;
   version_page_query q;
@@ -126,6 +138,14 @@ void serve_site_route(front_pointer self, exchange_ptr ex) {
       return ask_site(self, ex, params.at(0), 201, atom::deploy_add::value,
                       std::move(deployment), write_key_for(*ex));
     }
+    case route::version_restore:
+      return ask_site(self, ex, params.at(0), 201, atom::restore::value,
+                      params.at(0),
+                      decode_version_restore(body_json(self, ex),
+                                             parse_version_number(params.at(1))),
+                      write_key_for(*ex));
+    case route::site_fork:
+      return fork_site(self, ex);
     default:
       throw std::logic_error("serve_site_route: not a site route");
   }

@@ -153,7 +153,16 @@ committed<T> replay(const storage::write_key& key,
   if (prior.result.empty())
     throw storage::conflict("the request with Idempotency-Key \"" + key.key
                             + "\" is still in progress");
-  return {decode_result<T>(prior.result), key.from_client};
+  try {
+    return {decode_result<T>(prior.result), key.from_client};
+  } catch (const result_layout_mismatch&) {
+    // Committed by a memoryd before an upgrade: its answer cannot be
+    // rebuilt, but the client must learn that the write happened.
+    throw storage::conflict("the request with Idempotency-Key \"" + key.key
+                            + "\" was committed by an earlier version of "
+                              "memoryd, whose answer cannot be replayed: "
+                              "read the resource instead");
+  }
 }
 
 /// Runs `work(sql)` as one transaction together with its write key (with
@@ -208,6 +217,7 @@ added_versions(const std::string& site_id,
     v.requirements_json = meta.requirements_json;
     v.has_changes = meta.has_changes;
     v.changes = meta.changes;
+    v.restored_from = meta.restored_from;
     v.created_at = meta.created_at;
     out.push_back(std::move(v));
   }
@@ -313,6 +323,20 @@ storage_worker(self_ptr self, probe_ptr probe,
         repo.create(site, first);
         site_write out;
         out.view = read_view(repo, site.site_id);
+        out.revision = out.view.site.revision;
+        return out;
+      });
+    },
+    [=](atom::site_fork, const trace& t, const storage::site_fork& f,
+        const storage::write_key& key) -> caf::result<committed<site_write>> {
+      return write(self, t, "site_fork", key, [&](soci::session& sql) {
+        require_site(self, sql, key.tenant, f.source_site_id);
+        if (!f.session_id.empty())
+          require_session(self, sql, key.tenant, f.session_id);
+        storage::site_repository repo{sql};
+        auto forked = repo.fork(f);
+        site_write out;
+        out.view = read_view(repo, forked.site_id);
         out.revision = out.view.site.revision;
         return out;
       });

@@ -43,20 +43,20 @@ constexpr const char* deployments_in_order_sql =
 constexpr const char* insert_archived_site_sql = R"sql(
 INSERT INTO sites
     (site_id, session_id, name, site_type, latest_version, revision,
-     created_at, updated_at)
+     forked_from_site_id, forked_from_version, created_at, updated_at)
 VALUES
     (:site_id, :session_id, :name, :site_type, :latest_version, :revision,
-     :created_at, :updated_at)
+     :forked_from_site_id, :forked_from_version, :created_at, :updated_at)
 ON CONFLICT (site_id) DO NOTHING
 RETURNING revision)sql";
 
 constexpr const char* insert_archived_version_sql = R"sql(
 INSERT INTO site_versions
     (site_id, version, code, code_size, code_sha256, requirements, changes,
-     audit_score, created_at)
+     audit_score, restored_from, created_at)
 VALUES
     (:site_id, :version, :code, :code_size, :code_sha256, :requirements,
-     :changes, :audit_score, :created_at)
+     :changes, :audit_score, :restored_from, :created_at)
 ON CONFLICT (site_id, version) DO NOTHING
 RETURNING version)sql";
 
@@ -127,11 +127,15 @@ void write_site(soci::session& sql, const site_record& s, int64_t latest) {
   const auto created_at = dialect::timestamp_to_db(s.created_at, "created_at");
   const auto updated_at = dialect::timestamp_to_db(s.updated_at, "updated_at");
   nullable site_type{s.has_site_type};
+  nullable forked{s.has_forked_from};
+  const long long forked_version = s.forked_from_version;
   long long revision = 0;
   sql << insert_archived_site_sql, soci::use(s.site_id, "site_id"),
     soci::use(s.session_id, "session_id"), soci::use(s.name, "name"),
     soci::use(s.site_type, site_type.flag, "site_type"),
     soci::use(latest, "latest_version"), soci::use(s.revision, "revision"),
+    soci::use(s.forked_from_site_id, forked.flag, "forked_from_site_id"),
+    soci::use(forked_version, forked.flag, "forked_from_version"),
     soci::use(created_at, "created_at"), soci::use(updated_at, "updated_at"),
     soci::into(revision);
   require_inserted(sql, "site " + s.site_id);
@@ -145,6 +149,8 @@ void write_version(soci::session& sql, const std::string& site_id,
   nullable requirements{v.has_requirements};
   nullable changes{v.has_changes};
   nullable audit_score{v.has_audit_score};
+  nullable restored{v.restored_from > 0};
+  const long long restored_from = v.restored_from;
   long long inserted = 0;
   sql << insert_archived_version_sql, soci::use(site_id, "site_id"),
     soci::use(v.version, "version"), soci::use(v.code, "code"),
@@ -153,6 +159,7 @@ void write_version(soci::session& sql, const std::string& site_id,
     soci::use(v.requirements_json, requirements.flag, "requirements"),
     soci::use(v.changes, changes.flag, "changes"),
     soci::use(v.audit_score, audit_score.flag, "audit_score"),
+    soci::use(restored_from, restored.flag, "restored_from"),
     soci::use(created_at, "created_at"), soci::into(inserted);
   require_inserted(sql, "version " + std::to_string(v.version) + " of site "
                           + site_id);

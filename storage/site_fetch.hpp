@@ -118,6 +118,8 @@ public:
     f(site_type_);
     f(latest_version_);
     f(revision_);
+    f(forked_from_site_id_);
+    f(forked_from_version_);
     f(created_at_);
     f(updated_at_);
   }
@@ -134,6 +136,10 @@ public:
     r.has_site_type = site_type_.take(i, r.site_type);
     r.latest_version = latest_version_.take(i);
     r.revision = revision_.take(i);
+    r.has_forked_from = forked_from_site_id_.take(i, r.forked_from_site_id);
+    long long forked_from_version = 0;
+    if (forked_from_version_.take(i, forked_from_version))
+      r.forked_from_version = forked_from_version;
     r.created_at = dialect::timestamp_from_db(created_at_.take(i));
     r.updated_at = dialect::timestamp_from_db(updated_at_.take(i));
     return r;
@@ -146,6 +152,8 @@ private:
   column<std::string> site_type_;
   column<long long> latest_version_;
   column<long long> revision_;
+  column<std::string> forked_from_site_id_;
+  column<long long> forked_from_version_;
   column<std::string> created_at_;
   column<std::string> updated_at_;
 };
@@ -166,6 +174,7 @@ public:
     f(requirements_);
     f(changes_);
     f(audit_score_);
+    f(restored_from_);
     f(created_at_);
     if (with_code_)
       f(code_);
@@ -184,6 +193,9 @@ public:
     r.has_requirements = requirements_.take(i, r.requirements_json);
     r.has_changes = changes_.take(i, r.changes);
     r.has_audit_score = audit_score_.take(i, r.audit_score);
+    long long restored_from = 0;
+    if (restored_from_.take(i, restored_from))
+      r.restored_from = restored_from;
     r.created_at = dialect::timestamp_from_db(created_at_.take(i));
     r.has_code = with_code_ && code_.take(i, r.code);
     return r;
@@ -198,6 +210,7 @@ private:
   column<std::string> requirements_;
   column<std::string> changes_;
   column<double> audit_score_;
+  column<long long> restored_from_;
   column<std::string> created_at_;
   column<std::string> code_;
 };

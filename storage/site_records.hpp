@@ -21,6 +21,11 @@ struct site_record {
   /// Goes up by one with every write that changes the site's view (a new
   /// version, an audit, a deployment): the cache keeps the higher one.
   int64_t revision = 1;
+  /// A fork's source: the site and the version it was forked at (the
+  /// source may have been deleted since).
+  bool has_forked_from = false;
+  std::string forked_from_site_id;
+  int64_t forked_from_version = 0;
   std::string created_at;
   std::string updated_at;
 };
@@ -40,6 +45,7 @@ struct version_record {
   std::string changes;
   bool has_audit_score = false;  // the score of the latest audit of it
   double audit_score = 0;
+  int64_t restored_from = 0;     // the version it restored; 0: none
   std::string created_at;
 };
 
@@ -52,6 +58,19 @@ struct new_version {
   std::string requirements_json;
   bool has_changes = false;
   std::string changes;
+  int64_t restored_from = 0;     // a restore: the version copied; 0: none
+  std::string created_at;        // empty: now
+};
+
+/// A fork: a new site holding versions 1..up_to_version of a site.
+struct site_fork {
+  std::string source_site_id;
+  std::string site_id;           // the new site's id
+  std::string session_id;        // the new site's session; empty: the
+                                 // source's
+  int64_t up_to_version = 0;     // 0: the source's latest
+  bool has_name = false;         // else the source's name
+  std::string name;
   std::string created_at;        // empty: now
 };
 

@@ -105,6 +105,8 @@ void insert_version(soci::session& sql, const std::string& site_id,
                     const std::string& created_at) {
   nullable requirements{v.has_requirements};
   nullable changes{v.has_changes};
+  nullable restored{v.restored_from > 0};
+  const long long restored_from = v.restored_from;
   long long inserted = 0;
   sql << insert_version_sql, soci::use(site_id, "site_id"),
     soci::use(number, "version"), soci::use(v.code, "code"),
@@ -112,6 +114,7 @@ void insert_version(soci::session& sql, const std::string& site_id,
     soci::use(v.code_sha256, "code_sha256"),
     soci::use(v.requirements_json, requirements.flag, "requirements"),
     soci::use(v.changes, changes.flag, "changes"),
+    soci::use(restored_from, restored.flag, "restored_from"),
     soci::use(created_at, "created_at"), soci::into(inserted);
   if (!sql.got_data())
     throw conflict("version " + std::to_string(number) + " of site " + site_id
@@ -224,6 +227,8 @@ std::vector<int64_t> site_repository::add_one_version_postgresql(
   const std::string& created_at, int64_t* new_revision) {
   nullable requirements{v.has_requirements};
   nullable changes{v.has_changes};
+  nullable restored{v.restored_from > 0};
+  const long long restored_from = v.restored_from;
   long long number = 0;
   long long revision = 0;
   try {
@@ -232,8 +237,9 @@ std::vector<int64_t> site_repository::add_one_version_postgresql(
       soci::use(v.code_size, "code_size"),
       soci::use(v.code_sha256, "code_sha256"),
       soci::use(v.requirements_json, requirements.flag, "requirements"),
-      soci::use(v.changes, changes.flag, "changes"), soci::into(number),
-      soci::into(revision);
+      soci::use(v.changes, changes.flag, "changes"),
+      soci::use(restored_from, restored.flag, "restored_from"),
+      soci::into(number), soci::into(revision);
   } catch (const soci::postgresql_soci_error& e) {
     if (std::string_view{e.sqlstate()} == "23505")  // unique_violation
       throw conflict("a version number of site " + site_id
@@ -245,6 +251,55 @@ std::vector<int64_t> site_repository::add_one_version_postgresql(
   if (new_revision != nullptr)
     *new_revision = revision;
   return {number};
+}
+
+site_record site_repository::fork(const site_fork& f) {
+  require_uuid(f.site_id, "site id");
+  if (f.has_name)
+    require_text(f.name, "name");
+  if (f.up_to_version < 0)
+    throw std::invalid_argument("up_to_version must not be negative");
+  if (!is_canonical_uuid(f.source_site_id))
+    throw not_found(no_site(f.source_site_id));
+  if (!f.session_id.empty() && !is_canonical_uuid(f.session_id))
+    throw not_found(no_session(f.session_id));
+  const auto created_at =
+    timestamp_or(f.created_at, now_timestamp(), "created_at");
+
+  write_transaction tx{sql_};
+  // Versions up to the committed latest_version are all committed (they
+  // commit together), so this statement's snapshot and the copy's agree on
+  // them. Key-share locks keep the source site and the target session from
+  // being deleted until commit.
+  long long latest = 0;
+  long long revision = 0;
+  std::string source_session;
+  const auto key_share = dialect::key_share_lock_sql(backend_of(sql_));
+  sql_ << std::string{select_fork_source_sql} + std::string{key_share},
+    soci::use(f.source_site_id, "site_id"), soci::into(latest),
+    soci::into(source_session);
+  if (!sql_.got_data())
+    throw not_found(no_site(f.source_site_id));
+  const auto& session_id = f.session_id.empty() ? source_session : f.session_id;
+  if (session_id != source_session
+      && !exists(sql_, std::string{session_exists_sql} + std::string{key_share},
+                 session_id))
+    throw not_found(no_session(session_id));
+  const long long up_to = f.up_to_version == 0 ? latest : f.up_to_version;
+  if (up_to > latest)
+    throw not_found(no_version(f.source_site_id, up_to));
+  nullable name{f.has_name};
+  sql_ << insert_fork_site_sql, soci::use(f.site_id, "site_id"),
+    soci::use(session_id, "session_id"), soci::use(f.name, name.flag, "name"),
+    soci::use(up_to, "up_to"), soci::use(created_at, "created_at"),
+    soci::use(f.source_site_id, "source_site_id"), soci::into(revision);
+  if (!sql_.got_data())
+    throw conflict("site " + f.site_id + " already exists");
+  sql_ << copy_fork_versions_sql, soci::use(f.site_id, "site_id"),
+    soci::use(f.source_site_id, "source_site_id"), soci::use(up_to, "up_to");
+  tx.commit();
+  auto stored = find_site(sql_, f.site_id);
+  return std::move(*stored);
 }
 
 std::optional<site_view>

@@ -62,6 +62,16 @@ public:
                                     const std::vector<new_version>& batch,
                                     int64_t* new_revision = nullptr);
 
+  /// Creates site `f.site_id` in session `f.session_id` holding versions
+  /// 1..f.up_to_version (0: the latest) of the source site, numbers, code,
+  /// requirements, changes and times as they are (not its audits or
+  /// deployments); its name is the source's unless given, and it records
+  /// where it came from (forked_from). One transaction; the caller checks
+  /// that source and session belong to the same tenant. Returns the new
+  /// site. Throws not_found for an unknown source, session or version,
+  /// conflict when the new id exists.
+  site_record fork(const site_fork& f);
+
   /// The site with its latest version (with code), up to `max_versions`
   /// version metadata rows, `max_audits` audits and `max_deployments`
   /// deployments (each newest first, with a flag when more exist), all read

@@ -9,7 +9,7 @@ namespace memoryd::storage::site_sql {
 // A site, in the column order site_rows expects.
 constexpr const char* select_sites_sql = R"sql(
 SELECT site_id, session_id, name, site_type, latest_version, revision,
-       created_at, updated_at
+       forked_from_site_id, forked_from_version, created_at, updated_at
 FROM sites)sql";
 
 constexpr const char* site_by_id_sql = " WHERE site_id = :site_id";
@@ -26,7 +26,7 @@ constexpr const char* site_page_order_sql =
 // otherwise read all of them.
 constexpr const char* select_versions_sql = R"sql(
 SELECT site_id, version, code_size, code_sha256, requirements, changes,
-       audit_score, created_at)sql";
+       audit_score, restored_from, created_at)sql";
 constexpr const char* and_code_sql = ", code";
 constexpr const char* from_site_versions_sql =
   " FROM site_versions WHERE site_id = :site_id";
@@ -84,10 +84,10 @@ RETURNING revision)sql";
 constexpr const char* insert_version_sql = R"sql(
 INSERT INTO site_versions
     (site_id, version, code, code_size, code_sha256, requirements, changes,
-     created_at)
+     restored_from, created_at)
 VALUES
     (:site_id, :version, :code, :code_size, :code_sha256, :requirements,
-     :changes, :created_at)
+     :changes, :restored_from, :created_at)
 ON CONFLICT (site_id, version) DO NOTHING
 RETURNING version)sql";
 
@@ -107,10 +107,10 @@ WITH reserved AS (
   RETURNING site_id, latest_version, revision)
 INSERT INTO site_versions
     (site_id, version, code, code_size, code_sha256, requirements, changes,
-     created_at)
+     restored_from, created_at)
 SELECT site_id, latest_version, :code, CAST(:code_size AS bigint),
        :code_sha256, CAST(:requirements AS jsonb), :changes,
-       CAST(:created_at AS timestamptz)
+       CAST(:restored_from AS bigint), CAST(:created_at AS timestamptz)
 FROM reserved
 RETURNING version, (SELECT revision FROM reserved))sql";
 
@@ -138,6 +138,37 @@ constexpr const char* set_audit_score_sql = R"sql(
 UPDATE site_versions SET audit_score = :score
 WHERE site_id = :site_id AND version = :version
 RETURNING version)sql";
+
+// A fork: the new site, then versions 1..:up_to of the source as its own,
+// with their numbers, code, requirements, changes, restores and times. Only
+// the rows are copied: audits and deployments stay with the source, so a
+// version's audit_score starts empty.
+// Parameters stand where their column's type is known (VALUES of an
+// INSERT, comparisons), never alone in a SELECT list, where PostgreSQL would
+// take them for text; so one text serves both backends.
+constexpr const char* insert_fork_site_sql = R"sql(
+INSERT INTO sites
+    (site_id, session_id, name, site_type, latest_version, revision,
+     forked_from_site_id, forked_from_version, created_at, updated_at)
+VALUES
+    (:site_id, :session_id,
+     COALESCE(:name, (SELECT name FROM sites WHERE site_id = :source_site_id)),
+     (SELECT site_type FROM sites WHERE site_id = :source_site_id),
+     :up_to, 1, :source_site_id, :up_to, :created_at, :created_at)
+ON CONFLICT (site_id) DO NOTHING
+RETURNING revision)sql";
+
+constexpr const char* select_fork_source_sql =
+  "SELECT latest_version, session_id FROM sites WHERE site_id = :site_id";
+
+constexpr const char* copy_fork_versions_sql = R"sql(
+INSERT INTO site_versions
+    (site_id, version, code, code_size, code_sha256, requirements, changes,
+     restored_from, created_at)
+SELECT fork.site_id, v.version, v.code, v.code_size, v.code_sha256,
+       v.requirements, v.changes, v.restored_from, v.created_at
+FROM site_versions v JOIN sites fork ON fork.site_id = :site_id
+WHERE v.site_id = :source_site_id AND v.version <= :up_to)sql";
 
 constexpr const char* version_exists_sql =
   "SELECT 1 FROM site_versions WHERE site_id = :site_id AND version = :version";

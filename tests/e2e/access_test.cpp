@@ -59,6 +59,8 @@ struct acme_world {
       {"GET", x + "/versions/1", "", 200},
       {"POST", x + "/audits", R"({"version":1,"score":80})", 201},
       {"POST", x + "/deployments", R"({"version":1,"status":"pending"})", 201},
+      {"POST", x + "/versions/1/restore", "", 201},
+      {"POST", x + "/fork", R"({"up_to_version":1})", 201},
       {"POST", "/api/sessions/export",
        R"({"session_id":")" + session + R"(","compress":false})", 200},
       {"DELETE", s, "", 204},  // last: it takes the rest
@@ -248,6 +250,28 @@ BOOST_AUTO_TEST_CASE(bad_token_settings_stop_the_daemon) {
   const auto twice = random_token();
   env["API_TOKENS"] = "acme:" + twice + ",zeta:" + twice;
   BOOST_CHECK_THROW(daemon_process{env}, std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_fork_stays_within_its_tenant) {
+  tenant_daemon d;
+  auto acme = d.as(d.acme);
+  auto zeta = d.as(d.zeta);
+  acme_world world{acme};
+  auto zeta_session = text(zeta.create_session(), "session_id");
+  auto zeta_site = text(zeta.post("/api/sessions/" + zeta_session + "/sites",
+                                  {{"name", "Z"}, {"code", "<p>z</p>"}})
+                          .json,
+                        "site_id");
+  const auto before = world.snapshot(acme);
+  // Into another tenant's session: as unknown as the session is to zeta.
+  expect_error(zeta.post("/api/sessions/sites/" + zeta_site + "/fork",
+                         {{"session_id", world.session}}),
+               404, "not_found", "zeta forking into acme's session");
+  expect_error(acme.post("/api/sessions/sites/" + world.site + "/fork",
+                         {{"session_id", zeta_session}}),
+               404, "not_found", "acme forking into zeta's session");
+  BOOST_TEST(world.snapshot(acme) == before);
+  BOOST_TEST(zeta.item_count("/api/sessions/" + zeta_session + "/sites") == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -78,6 +78,11 @@ void database_probe::age_idempotency_keys(wall_time t) {
   *sql_ << "UPDATE idempotency_keys SET created_at = :t", soci::use(at, "t");
 }
 
+void database_probe::strip_result_layouts() {
+  // "<16 hex digits>:<base64>" -> "<base64>"
+  *sql_ << "UPDATE idempotency_keys SET result = substr(result, 18)";
+}
+
 void database_probe::plant_run(std::string_view outcome, wall_time started_at,
                                wall_time finished_at) {
   const std::string what{outcome};

@@ -51,6 +51,10 @@ public:
   /// Makes every idempotency key look created at `t`.
   void age_idempotency_keys(wall_time t);
 
+  /// Rewrites every key's stored result as a memoryd before layout
+  /// fingerprints wrote it (the serialized result alone).
+  void strip_result_layouts();
+
   /// A finished run of outcome `outcome` in cleanup_runs.
   void plant_run(std::string_view outcome, wall_time started_at,
                  wall_time finished_at);

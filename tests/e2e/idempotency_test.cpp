@@ -209,6 +209,26 @@ BOOST_AUTO_TEST_CASE(a_replay_survives_a_restart) {
   BOOST_TEST(c.item_count("/api/sessions?user_id=r") == 1u);
 }
 
+// A key whose answer a memoryd of another version recorded (other result
+// types) cannot be replayed: the repeat is told that the write happened,
+// writes nothing, and the daemon stays healthy.
+BOOST_AUTO_TEST_CASE(a_result_recorded_before_an_upgrade_is_a_conflict) {
+  tenant_daemon d;
+  auto c = d.as(d.acme);
+  auto first = post_with_key(c, "/api/sessions", R"({"user_id":"u"})",
+                             "upgrade-key");
+  BOOST_TEST_REQUIRE(first.status == 201u);
+  database_probe{d.backend.env.at("DATABASE_URL")}.strip_result_layouts();
+  auto again = post_with_key(c, "/api/sessions", R"({"user_id":"u"})",
+                             "upgrade-key");
+  expect_error(again, 409, "conflict", "a repeat of an older memoryd's write");
+  BOOST_TEST(again.raw.body.find("earlier version of memoryd")
+             != std::string::npos);
+  BOOST_TEST(c.item_count("/api/sessions?user_id=u") == 1u);
+  auto ready = c.get("/readyz");
+  BOOST_TEST(ready.status == 200u, ready.raw.body);
+}
+
 // Keys older than IDEMPOTENCY_KEY_HOURS go with the cleanup; the same key
 // then makes a new write.
 BOOST_AUTO_TEST_CASE(keys_expire_with_the_cleanup) {

@@ -38,6 +38,8 @@ enum class decoder : std::uint8_t {
   audit_create,
   deployment_create,
   export_request,
+  version_restore,
+  site_fork,
   count
 };
 
@@ -145,6 +147,25 @@ void check_export_request(const json::value& body) {
           "an accepted session_id is a lower-case UUID");
 }
 
+/// POST …/versions/{n}/restore: the draft names n and says so.
+void check_version_restore(const json::value& body) {
+  auto v = memoryd::decode_version_restore(body, 7);
+  require(v.restored_from == 7, "a restore names its version");
+  require(v.changes.rfind("Restored from version 7", 0) == 0,
+          "a restore's changes say so");
+  require(v.changes.find('\0') == std::string::npos, "no NUL in changes");
+}
+
+/// POST …/fork.
+void check_site_fork(const json::value& body) {
+  auto f = memoryd::decode_site_fork(body);
+  require(f.session_id.empty()
+            || memoryd::storage::is_canonical_uuid(f.session_id),
+          "an accepted session_id is a lower-case UUID");
+  require(f.up_to_version >= 0, "up_to_version is 0 (latest) or a version");
+  require(!f.has_name || !f.name.empty(), "a given name is not empty");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
@@ -165,6 +186,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
       case decoder::audit_create: check_audit(value); break;
       case decoder::deployment_create: check_deployment(value); break;
       case decoder::export_request: check_export_request(value); break;
+      case decoder::version_restore: check_version_restore(value); break;
+      case decoder::site_fork: check_site_fork(value); break;
       case decoder::count: break;
     }
   } catch (const memoryd::request_error& e) {

@@ -52,6 +52,10 @@ BOOST_AUTO_TEST_CASE(every_route) {
     {"DELETE", session_path(uuid), route::session_delete},
     {"PUT", session_path(uuid, "/preferences"), route::preferences_put},
     {"POST", "/admin/cleanup", route::admin_cleanup},
+    {"POST", std::string{"/api/sessions/sites/"} + uuid + "/versions/3/restore",
+     route::version_restore},
+    {"POST", std::string{"/api/sessions/sites/"} + uuid + "/fork",
+     route::site_fork},
   };
   for (const auto& r : rows) {
     BOOST_TEST_CONTEXT(r.method << " " << r.target) {
