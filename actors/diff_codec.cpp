@@ -148,7 +148,8 @@ std::string render(const diff_job& job, const json::object& from,
 
 std::string diff_label(char side, const std::string& site_id,
                        int64_t version) {
-  return std::string{side} + "/site/" + site_id + "/v" + std::to_string(version);
+  return std::string{side} + "/site/" + site_id + "/v"
+         + std::to_string(version);
 }
 
 diff_answer answer_diff(const diff_job& job, const diff::limits& bounds) {

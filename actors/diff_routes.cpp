@@ -122,7 +122,8 @@ void serve_diff_route(front_pointer self, exchange_ptr ex) {
   int64_t m = n - 1;
   if (const auto* against = req.query_param("against"))
     m = query_number(*against, 1, INT64_MAX,
-                     "against must be a version number (a whole number from 1)");
+                     "against must be a version number (a whole number "
+                     "from 1)");
   else if (n == 1)
     invalid("version 1 has no version before it: name one with ?against=");
   auto fetch = std::make_shared<diff_fetch>();

@@ -20,8 +20,9 @@ namespace {
 /// Random text over a few distinct lines, CRLF and non-ASCII ones among
 /// them, sometimes without a final newline.
 std::string random_text(std::mt19937& rng, std::size_t lines) {
-  static const char* pool[] = {"<div>\n", "</div>\n", "  color: red;\r\n",
-                               "Grüße 日本語 🚀\n", "}\n", "\n", "x = 1;\n"};
+  static const char* pool[] = {
+      "<div>\n", "</div>\n", "  color: red;\r\n", "Grüße 日本語 🚀\n",
+      "}\n",     "\n",       "x = 1;\n"};
   std::uniform_int_distribution<std::size_t> pick(0, std::size(pool) - 1);
   std::string out;
   for (std::size_t i = 0; i < lines; ++i)

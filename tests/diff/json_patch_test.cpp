@@ -53,8 +53,8 @@ json::value apply(json::value doc, const json::array& ops) {
     json::value* parent = &doc;
     for (std::size_t i = 0; i + 1 < path.size(); ++i)
       parent = parent->is_object()
-                 ? &parent->as_object().at(path[i])
-                 : &parent->as_array().at(std::stoul(path[i]));
+                   ? &parent->as_object().at(path[i])
+                   : &parent->as_array().at(std::stoul(path[i]));
     const auto& last = path.back();
     if (parent->is_object()) {
       auto& o = parent->as_object();
@@ -81,22 +81,26 @@ json::value apply(json::value doc, const json::array& ops) {
 json::value random_value(std::mt19937& rng, int depth) {
   static const char* keys[] = {"a", "b", "a/b", "~x", "é", "", "c~1"};
   switch (depth <= 0 ? rng() % 4 : rng() % 6) {
-    case 0: return nullptr;
-    case 1: return static_cast<int64_t>(rng() % 4);
-    case 2: return json::string{keys[rng() % std::size(keys)]};
-    case 3: return rng() % 2 == 0;
-    case 4: {
-      json::array a;
-      for (auto n = rng() % 5; n > 0; --n)
-        a.push_back(random_value(rng, depth - 1));
-      return a;
-    }
-    default: {
-      json::object o;
-      for (auto n = rng() % 5; n > 0; --n)
-        o[keys[rng() % std::size(keys)]] = random_value(rng, depth - 1);
-      return o;
-    }
+  case 0:
+    return nullptr;
+  case 1:
+    return static_cast<int64_t>(rng() % 4);
+  case 2:
+    return json::string{keys[rng() % std::size(keys)]};
+  case 3:
+    return rng() % 2 == 0;
+  case 4: {
+    json::array a;
+    for (auto n = rng() % 5; n > 0; --n)
+      a.push_back(random_value(rng, depth - 1));
+    return a;
+  }
+  default: {
+    json::object o;
+    for (auto n = rng() % 5; n > 0; --n)
+      o[keys[rng() % std::size(keys)]] = random_value(rng, depth - 1);
+    return o;
+  }
   }
 }
 
@@ -109,8 +113,8 @@ json::array patch_of(std::string_view from, std::string_view to) {
 BOOST_AUTO_TEST_SUITE(json_patch_suite)
 
 BOOST_AUTO_TEST_CASE(equal_documents_need_no_operation) {
-  BOOST_TEST(patch_of(R"({"a":[1,{"b":null}]})", R"({"a":[1,{"b":null}]})")
-               .empty());
+  BOOST_TEST(
+      patch_of(R"({"a":[1,{"b":null}]})", R"({"a":[1,{"b":null}]})").empty());
   BOOST_TEST(patch_of("null", "null").empty());
 }
 
@@ -157,10 +161,10 @@ BOOST_AUTO_TEST_CASE(random_patches_reach_their_target) {
     auto from = random_value(rng, 4);
     auto to = rng() % 4 == 0 ? from : random_value(rng, 4);
     auto ops = json_patch(from, to);
-    BOOST_TEST(apply(from, ops) == to, "round " << round << ": "
-                                                << json::serialize(from) << " -> "
-                                                << json::serialize(to) << " by "
-                                                << json::serialize(ops));
+    BOOST_TEST(apply(from, ops) == to,
+               "round " << round << ": " << json::serialize(from) << " -> "
+                        << json::serialize(to) << " by "
+                        << json::serialize(ops));
   }
 }
 

@@ -27,7 +27,7 @@ using lines = std::vector<std::string_view>;
 /// The length of a longest common subsequence, the slow way.
 std::size_t lcs_length(const lines& a, const lines& b) {
   std::vector<std::vector<std::size_t>> t(
-    a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
+      a.size() + 1, std::vector<std::size_t>(b.size() + 1, 0));
   for (std::size_t i = a.size(); i-- > 0;)
     for (std::size_t j = b.size(); j-- > 0;)
       t[i][j] = a[i] == b[j] ? t[i + 1][j + 1] + 1
@@ -36,7 +36,8 @@ std::size_t lcs_length(const lines& a, const lines& b) {
 }
 
 /// `a` edited by `changes` (their added lines taken from `b`).
-lines apply(const lines& a, const lines& b, const std::vector<change>& changes) {
+lines apply(const lines& a, const lines& b,
+            const std::vector<change>& changes) {
   lines out;
   std::size_t i = 0;
   for (const auto& c : changes) {
@@ -121,7 +122,8 @@ BOOST_AUTO_TEST_CASE(scripts_are_shortest_and_correct) {
     auto a = views(sa), b = views(sb);
     auto d = diff_lines(a, b);
     BOOST_TEST_REQUIRE(d.result == outcome::done);
-    BOOST_TEST(d.removed + d.added == a.size() + b.size() - 2 * lcs_length(a, b),
+    BOOST_TEST(d.removed + d.added
+                   == a.size() + b.size() - 2 * lcs_length(a, b),
                "round " << round);
     BOOST_TEST((apply(a, b, d.changes) == b), "round " << round);
     // Changes are separated by at least one shared line.

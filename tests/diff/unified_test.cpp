@@ -38,22 +38,26 @@ BOOST_AUTO_TEST_CASE(equal_texts_give_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(one_change_with_context) {
-  auto d = unified(numbered(1, 10), numbered(1, 4) + "five\n" + numbered(6, 10));
+  auto d =
+      unified(numbered(1, 10), numbered(1, 4) + "five\n" + numbered(6, 10));
   BOOST_TEST(d.hunks == 1u);
-  BOOST_TEST(d.text == "--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n"
-                       " 6\n 7\n 8\n");
+  BOOST_TEST(d.text
+             == "--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n"
+                " 6\n 7\n 8\n");
 }
 
 BOOST_AUTO_TEST_CASE(from_and_to_an_empty_text) {
   BOOST_TEST(unified("", "a\nb\n").text
              == "--- a/x\n+++ b/x\n@@ -0,0 +1,2 @@\n+a\n+b\n");
-  BOOST_TEST(unified("a\n", "").text == "--- a/x\n+++ b/x\n@@ -1 +0,0 @@\n-a\n");
+  BOOST_TEST(unified("a\n", "").text
+             == "--- a/x\n+++ b/x\n@@ -1 +0,0 @@\n-a\n");
 }
 
 BOOST_AUTO_TEST_CASE(no_final_newline_on_either_side) {
   const std::string marker = "\\ No newline at end of file\n";
   BOOST_TEST(unified("a\nb", "a\nb\n").text
-             == "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n" + marker + "+b\n");
+             == "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n" + marker
+                    + "+b\n");
   BOOST_TEST(unified("a\nb\n", "a\nc").text
              == "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n" + marker);
   // The shared last line without a newline is context, marked once.
@@ -64,12 +68,14 @@ BOOST_AUTO_TEST_CASE(no_final_newline_on_either_side) {
 BOOST_AUTO_TEST_CASE(crlf_and_unicode_stay_byte_for_byte) {
   BOOST_TEST(unified("a\r\nb\r\n", "a\r\nc\r\n").text
              == "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n");
-  BOOST_TEST(unified("Grüße\n日本語\n", "Grüße\n🚀 emoji\n").text
-             == "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n Grüße\n-日本語\n+🚀 emoji\n");
+  BOOST_TEST(
+      unified("Grüße\n日本語\n", "Grüße\n🚀 emoji\n").text
+      == "--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n Grüße\n-日本語\n+🚀 emoji\n");
 }
 
 BOOST_AUTO_TEST_CASE(no_context_numbers_empty_ranges_by_the_line_before) {
-  auto d = unified(numbered(1, 6), numbered(1, 3) + "new\n" + numbered(4, 6), 0);
+  auto d =
+      unified(numbered(1, 6), numbered(1, 3) + "new\n" + numbered(4, 6), 0);
   BOOST_TEST(d.text == "--- a/x\n+++ b/x\n@@ -3,0 +4 @@\n+new\n");
   d = unified(numbered(1, 6), numbered(1, 2) + numbered(5, 6), 0);
   BOOST_TEST(d.text == "--- a/x\n+++ b/x\n@@ -3,2 +2,0 @@\n-3\n-4\n");

@@ -27,14 +27,14 @@ namespace {
 /// scripts, and a script, lines numbered so that most are distinct.
 std::string page(int rules, std::uint32_t seed) {
   std::mt19937 rng(seed);
-  static const char* words[] = {"Grüße", "café", "日本語", "emoji 🚀",
+  static const char* words[] = {"Grüße", "café",     "日本語",    "emoji 🚀",
                                 "naïve", "Ελληνικά", "portfolio", "contact"};
   auto word = [&] { return std::string{words[rng() % std::size(words)]}; };
   std::string out = "<!doctype html>\n<html lang=\"en\">\n<head>\n"
                     "<meta charset=\"utf-8\">\n<style>\n";
   for (int i = 0; i < rules; ++i)
-    out += ".block-" + std::to_string(i) + " {\n  margin: "
-           + std::to_string(rng() % 40) + "px;\n  color: #"
+    out += ".block-" + std::to_string(i)
+           + " {\n  margin: " + std::to_string(rng() % 40) + "px;\n  color: #"
            + std::to_string(100000 + rng() % 800000) + ";\n}\n";
   out += "</style>\n</head>\n<body>\n";
   for (int i = 0; i < rules; ++i)
@@ -63,7 +63,7 @@ std::string splice(const std::string& text, std::size_t first,
 struct history {
   api_client c{shared_daemon().port()};
   std::string site_path;
-  std::vector<std::string> code{""};           // by version number
+  std::vector<std::string> code{""}; // by version number
   std::vector<json::value> requirements{nullptr};
 
   explicit history(std::string first, json::value req = nullptr) {
@@ -127,8 +127,8 @@ struct tools {
                        const std::string& label_a, const std::string& label_b) {
     write_file(dir / "a", a);
     write_file(dir / "b", b);
-    shell("diff --minimal -U" + std::to_string(context) + " --label "
-          + label_a + " --label " + label_b + " " + quoted(dir / "a") + " "
+    shell("diff --minimal -U" + std::to_string(context) + " --label " + label_a
+          + " --label " + label_b + " " + quoted(dir / "a") + " "
           + quoted(dir / "b") + " > " + quoted(dir / "gnu.diff"));
     return read_file(dir / "gnu.diff");
   }
@@ -137,14 +137,15 @@ struct tools {
   json::value json_patched(const json::value& doc, const json::value& ops) {
     write_file(dir / "doc.json", json::serialize(doc));
     write_file(dir / "ops.json", json::serialize(ops));
-    BOOST_REQUIRE(
-      shell("python3 -c 'import json, jsonpatch, sys; "
-            "doc = json.load(open(sys.argv[1])); "
-            "ops = json.load(open(sys.argv[2])); "
-            "json.dump(jsonpatch.apply_patch(doc, ops), open(sys.argv[3], \"w\"))' "
-            + quoted(dir / "doc.json") + " " + quoted(dir / "ops.json") + " "
-            + quoted(dir / "out.json"))
-      == 0);
+    BOOST_REQUIRE(shell("python3 -c 'import json, jsonpatch, sys; "
+                        "doc = json.load(open(sys.argv[1])); "
+                        "ops = json.load(open(sys.argv[2])); "
+                        "json.dump(jsonpatch.apply_patch(doc, ops), "
+                        "open(sys.argv[3], \"w\"))' "
+                        + quoted(dir / "doc.json") + " "
+                        + quoted(dir / "ops.json") + " "
+                        + quoted(dir / "out.json"))
+                  == 0);
     return json::parse(read_file(dir / "out.json"));
   }
 };
@@ -157,23 +158,32 @@ std::string label(char side, const std::string& site_path, int version) {
 
 /// The history the main cases share: seven versions of a 30 to 45 KB page.
 history& page_history() {
-  static history h = [] {
-    history out{page(200, 1), json::object{{"pages", 3},
-                                           {"theme", {{"color", "blue"}}}}};
+  static history out{
+      page(200, 1), json::object{{"pages", 3}, {"theme", {{"color", "blue"}}}}};
+  static bool built = false;
+  if (!built) {
+    built = true;
     auto v1 = out.code[1];
     // 2: a few lines edited in place, one rule added.
     auto v2 = splice(splice(v1, 12, 1, "  color: #ff0000;\n"), 40, 0,
                      ".new-rule {\n  display: grid;\n}\n");
-    out.add(v2, json::object{{"pages", 4}, {"theme", {{"color", "red"}}},
-                             {"a/b", "slash"}, {"~t", 1}},
+    out.add(v2,
+            json::object{{"pages", 4},
+                         {"theme", {{"color", "red"}}},
+                         {"a/b", "slash"},
+                         {"~t", 1}},
             "edits");
     // 3: a block removed, a block of non-ASCII text inserted elsewhere.
     auto v3 = splice(v2, 300, 25, "");
-    v3 = splice(v3, 500, 0, "<p>Grüße aus Köln — 日本語のテキスト 🚀</p>\n"
-                            "<p>Ελληνικά και naïve café</p>\n");
-    out.add(v3, json::object{{"pages", 4}, {"theme", {{"color", "red"}}},
-                             {"a/b", "slash"}, {"~t", 2},
-                             {"list", json::array{1, 2, 3}}},
+    v3 = splice(v3, 500, 0,
+                "<p>Grüße aus Köln — 日本語のテキスト 🚀</p>\n"
+                "<p>Ελληνικά και naïve café</p>\n");
+    out.add(v3,
+            json::object{{"pages", 4},
+                         {"theme", {{"color", "red"}}},
+                         {"a/b", "slash"},
+                         {"~t", 2},
+                         {"list", json::array{1, 2, 3}}},
             "deletions and Unicode");
     // 4: CRLF lines, and no newline at the end.
     auto v4 = splice(v3, 100, 2, "  margin: 0;\r\n  padding: 1em;\r\n");
@@ -182,15 +192,15 @@ history& page_history() {
             "windows lines, no final newline");
     // 5: the same code, other requirements (none).
     out.add(v4, nullptr, "requirements only");
-    // 6: the final newline is back, a large insertion, a page's end edited.
+    // 6: the final newline is back, a large insertion, the head edited.
     auto v6 = splice(v4 + "\n", 700, 0, page(60, 6));
-    v6 = splice(v6, 5, 3, "<meta name=\"viewport\" content=\"width=device-width\">\n");
+    v6 = splice(v6, 5, 3,
+                "<meta name=\"viewport\" content=\"width=device-width\">\n");
     out.add(v6, json::array{"a", json::object{{"k", nullptr}}}, "rewrite");
     // 7: back to version 1's code.
     out.add(v1, json::object{{"pages", 3}}, "restored by hand");
-    return out;
-  }();
-  return h;
+  }
+  return out;
 }
 
 } // namespace
@@ -207,8 +217,9 @@ BOOST_AUTO_TEST_CASE(patch_turns_version_m_into_version_n) {
   for (auto [m, n] : pairs)
     for (int context : {3, 0, 12}) {
       BOOST_TEST_CONTEXT(m << " -> " << n << " context " << context) {
-        auto r = h.c.get(h.diff_path(n, "against=" + std::to_string(m)
-                                          + "&context=" + std::to_string(context)));
+        auto r =
+            h.c.get(h.diff_path(n, "against=" + std::to_string(m) + "&context="
+                                       + std::to_string(context)));
         BOOST_TEST_REQUIRE(r.status == 200u, r.raw.body.substr(0, 300));
         const auto& d = r.object();
         BOOST_TEST(d.at("from_version").as_int64() == m);
@@ -220,21 +231,24 @@ BOOST_AUTO_TEST_CASE(patch_turns_version_m_into_version_n) {
           BOOST_TEST(text.empty());
           BOOST_TEST(code.at("hunks").as_int64() == 0);
         } else {
-          BOOST_TEST(text.starts_with("--- " + label('a', h.site_path, m) + "\n+++ "
-                                      + label('b', h.site_path, n) + "\n@@ -"));
+          BOOST_TEST(text.starts_with("--- " + label('a', h.site_path, m)
+                                      + "\n+++ " + label('b', h.site_path, n)
+                                      + "\n@@ -"));
           BOOST_TEST(t.patched(h.code[m], text) == h.code[n]);
         }
         auto [added, removed] = counts(text);
         BOOST_TEST(code.at("lines_added").as_int64() == added);
         BOOST_TEST(code.at("lines_removed").as_int64() == removed);
-        auto gnu = t.gnu_diff(h.code[m], h.code[n], context,
-                              label('a', h.site_path, m),
-                              label('b', h.site_path, n));
+        auto gnu =
+            t.gnu_diff(h.code[m], h.code[n], context,
+                       label('a', h.site_path, m), label('b', h.site_path, n));
         BOOST_TEST((counts(gnu) == std::make_pair(added, removed)));
         // Deterministic: the same request, the same bytes.
-        BOOST_TEST(h.c.get(h.diff_path(n, "against=" + std::to_string(m)
-                                            + "&context=" + std::to_string(context)))
-                     .raw.body == r.raw.body);
+        BOOST_TEST(
+            h.c.get(h.diff_path(n, "against=" + std::to_string(m)
+                                       + "&context=" + std::to_string(context)))
+                .raw.body
+            == r.raw.body);
       }
     }
 }
@@ -242,8 +256,8 @@ BOOST_AUTO_TEST_CASE(patch_turns_version_m_into_version_n) {
 BOOST_AUTO_TEST_CASE(an_unambiguous_edit_is_gnu_diff_byte_for_byte) {
   std::string v1;
   for (int i = 0; i < 2000; ++i)
-    v1 += "<li id=\"item-" + std::to_string(i) + "\">Eintrag " + std::to_string(i)
-          + " — ✓</li>\n";
+    v1 += "<li id=\"item-" + std::to_string(i) + "\">Eintrag "
+          + std::to_string(i) + " — ✓</li>\n";
   history h{v1};
   auto v2 = splice(splice(splice(v1, 1500, 3, "<li>neu</li>\r\n"), 700, 0,
                           "<li>inserted 日本</li>\n"),
@@ -254,9 +268,11 @@ BOOST_AUTO_TEST_CASE(an_unambiguous_edit_is_gnu_diff_byte_for_byte) {
   for (int context : {0, 1, 3, 7}) {
     auto r = h.c.get(h.diff_path(2, "context=" + std::to_string(context)));
     BOOST_TEST_REQUIRE(r.status == 200u);
-    auto ours = std::string{r.object().at("code").at("unified_diff").as_string()};
-    BOOST_TEST(ours == t.gnu_diff(v1, v2, context, label('a', h.site_path, 1),
-                                  label('b', h.site_path, 2)));
+    auto ours =
+        std::string{r.object().at("code").at("unified_diff").as_string()};
+    BOOST_TEST(ours
+               == t.gnu_diff(v1, v2, context, label('a', h.site_path, 1),
+                             label('b', h.site_path, 2)));
     // Four places changed, far enough apart for four hunks at any of these.
     BOOST_TEST(r.object().at("code").at("hunks").as_int64() == 4);
   }
@@ -267,16 +283,18 @@ BOOST_AUTO_TEST_CASE(the_raw_patch_for_tools) {
   tools t;
   auto json_answer = h.c.get(h.diff_path(3));
   BOOST_TEST_REQUIRE(json_answer.status == 200u);
-  auto text = std::string{json_answer.object().at("code").at("unified_diff").as_string()};
+  auto text = std::string{
+      json_answer.object().at("code").at("unified_diff").as_string()};
   for (auto* how : {"format", "accept"}) {
     BOOST_TEST_CONTEXT(how) {
       auto r = std::string{how} == "format"
-                 ? h.c.get(h.diff_path(3, "format=patch"))
-                 : h.c.call("GET", h.diff_path(3), {},
-                            {{"Accept", "text/x-diff"}});
+                   ? h.c.get(h.diff_path(3, "format=patch"))
+                   : h.c.call("GET", h.diff_path(3), {},
+                              {{"Accept", "text/x-diff"}});
       BOOST_TEST_REQUIRE(r.status == 200u);
       BOOST_TEST(r.header("Content-Type").starts_with("text/x-diff"));
-      BOOST_TEST(r.header("Cache-Control").find("immutable") != std::string::npos);
+      BOOST_TEST(r.header("Cache-Control").find("immutable")
+                 != std::string::npos);
       BOOST_TEST(r.header("Vary") == "Accept");
       BOOST_TEST(r.raw.body == text);
       BOOST_TEST(t.patched(h.code[2], r.raw.body) == h.code[3]);
@@ -297,7 +315,8 @@ BOOST_AUTO_TEST_CASE(the_json_patch_turns_m_requirements_into_n) {
         auto r = h.c.get(h.diff_path(n, "against=" + std::to_string(m)));
         BOOST_TEST_REQUIRE(r.status == 200u);
         const auto& ops = r.object().at("requirements_patch");
-        BOOST_TEST(ops.as_array().empty() == (h.requirements[m] == h.requirements[n]));
+        BOOST_TEST(ops.as_array().empty()
+                   == (h.requirements[m] == h.requirements[n]));
         BOOST_TEST(t.json_patched(h.requirements[m], ops) == h.requirements[n]);
       }
     }
@@ -310,7 +329,7 @@ BOOST_AUTO_TEST_CASE(the_json_patch_turns_m_requirements_into_n) {
 
 BOOST_AUTO_TEST_CASE(the_metadata_that_differs) {
   auto& h = page_history();
-  auto r = h.c.get(h.diff_path(5));  // 4 -> 5: the same code
+  auto r = h.c.get(h.diff_path(5)); // 4 -> 5: the same code
   BOOST_TEST_REQUIRE(r.status == 200u);
   const auto& meta = r.object().at("metadata").as_object();
   BOOST_TEST(meta.at("changes").at("from").as_string()
@@ -350,23 +369,27 @@ BOOST_AUTO_TEST_CASE(if_none_match_is_304_until_an_audit_changes_the_json) {
   BOOST_TEST(patch_tag != tag);
   // An audit of version 4 changes its audit_score: the JSON shows it, the
   // patch does not.
-  BOOST_REQUIRE(h.c.post(h.site_path + "/audits",
-                         {{"version", 4}, {"score", 87.5}}).status == 201u);
+  BOOST_REQUIRE(
+      h.c.post(h.site_path + "/audits", {{"version", 4}, {"score", 87.5}})
+          .status
+      == 201u);
   auto audited = h.c.call("GET", h.diff_path(4, "against=2"), {},
                           {{"If-None-Match", tag}});
   BOOST_TEST(audited.status == 200u);
-  BOOST_TEST(audited.object().at("metadata").at("audit_score").at("to").as_double()
-             == 87.5);
+  BOOST_TEST(
+      audited.object().at("metadata").at("audit_score").at("to").as_double()
+      == 87.5);
   BOOST_TEST(h.c.call("GET", h.diff_path(4, "against=2&format=patch"), {},
                       {{"If-None-Match", patch_tag}})
-               .status == 304u);
+                 .status
+             == 304u);
 }
 
 BOOST_AUTO_TEST_CASE(bad_requests_and_missing_versions) {
   auto& h = page_history();
-  for (const auto* query : {"against=0", "against=x", "against=-1", "against=",
-                            "context=-1", "context=1001", "context=3.5",
-                            "format=xml"})
+  for (const auto* query :
+       {"against=0", "against=x", "against=-1", "against=", "context=-1",
+        "context=1001", "context=3.5", "format=xml"})
     BOOST_TEST_CONTEXT(query) {
       expect_error(h.c.get(h.diff_path(3, query)), 400, "validation", query);
     }
@@ -410,23 +433,26 @@ BOOST_AUTO_TEST_CASE(another_tenants_site_is_404) {
   tenant_daemon d;
   auto acme = d.as(d.acme);
   auto zeta = d.as(d.zeta);
-  auto session = std::string{acme.create_session().at("session_id").as_string()};
+  auto session =
+      std::string{acme.create_session().at("session_id").as_string()};
   auto created = acme.post("/api/sessions/" + session + "/sites",
                            {{"name", "Mine"}, {"code", "a\n"}});
   BOOST_REQUIRE(created.status == 201u);
   auto path = "/api/sessions/sites/"
               + std::string{created.object().at("site_id").as_string()};
-  BOOST_REQUIRE(acme.post(path + "/versions", {{"code", "b\n"}}).status == 201u);
+  BOOST_REQUIRE(acme.post(path + "/versions", {{"code", "b\n"}}).status
+                == 201u);
   auto mine = acme.get(path + "/versions/2/diff");
   BOOST_TEST(mine.status == 200u);
   BOOST_TEST(mine.object().at("code").at("unified_diff").as_string()
-             == "--- a/site/" + path.substr(path.rfind('/') + 1) + "/v1\n+++ b/site/"
-                  + path.substr(path.rfind('/') + 1) + "/v2\n@@ -1 +1 @@\n-a\n+b\n");
+             == "--- a/site/" + path.substr(path.rfind('/') + 1)
+                    + "/v1\n+++ b/site/" + path.substr(path.rfind('/') + 1)
+                    + "/v2\n@@ -1 +1 @@\n-a\n+b\n");
   expect_error(zeta.get(path + "/versions/2/diff"), 404, "not_found",
                "another tenant");
-  expect_error(zeta.call("GET", path + "/versions/2/diff", {},
-                         {{"If-None-Match", "*"}}),
-               404, "not_found", "another tenant, any tag");
+  expect_error(
+      zeta.call("GET", path + "/versions/2/diff", {}, {{"If-None-Match", "*"}}),
+      404, "not_found", "another tenant, any tag");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
