@@ -42,9 +42,19 @@ int64_t number_of(const json::object& version) {
   return version.at("version").to_number<int64_t>();
 }
 
+/// A version as rendered, but for its code, which its code_sha256 stands
+/// for: hashing it costs nothing like hashing megabytes of code.
+std::string without_code(const json::object& version) {
+  json::object rest;
+  for (const auto& field : version)
+    if (field.key() != "code")
+      rest.emplace(field.key(), field.value());
+  return json::serialize(rest);
+}
+
 /// Strong, as the answer is a function of what goes in here: the format,
-/// the context, and for the patch the code (by its digest) and the labels,
-/// for JSON the two versions as rendered (an audit changes audit_score).
+/// the context, the labels, and the code (by its digest), for JSON also
+/// the rest of the two versions (an audit changes audit_score).
 std::string etag_of(const diff_job& job, const json::object& from,
                     const json::object& to) {
   std::string input = "memoryd-diff-1";
@@ -57,12 +67,11 @@ std::string etag_of(const diff_job& job, const json::object& from,
   add(job.site_id);
   add(std::to_string(number_of(from)));
   add(std::to_string(number_of(to)));
-  if (job.patch_only) {
-    add(field_text(from, "code_sha256"));
-    add(field_text(to, "code_sha256"));
-  } else {
-    add(job.old_version);
-    add(job.new_version);
+  add(field_text(from, "code_sha256"));
+  add(field_text(to, "code_sha256"));
+  if (!job.patch_only) {
+    add(without_code(from));
+    add(without_code(to));
   }
   return "\"" + codec::sha256_hex(input).substr(0, 40) + "\"";
 }

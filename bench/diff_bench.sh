@@ -36,7 +36,10 @@ def edit(text, edits):
     return "".join(out)
 v1 = page(1)
 for n, code in enumerate([v1, edit(v1, 300), edit(v1, 9000), page(2)], 1):
-    open(f"{work}/v{n}.json", "w").write(json.dumps({"name": "bench", "code": code, "requirements": {"v": n}}))
+    body = {"code": code, "requirements": {"v": n}}
+    if n == 1:
+        body["name"] = "bench"
+    open(f"{work}/v{n}.json", "w").write(json.dumps(body, ensure_ascii=False))
     open(f"{work}/v{n}.code", "w").write(code)
 PY
 echo "version 1: $(wc -c <"$work/v1.code") bytes, $(wc -l <"$work/v1.code") lines"
