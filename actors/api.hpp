@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -115,5 +116,16 @@ public:
 };
 
 using responder_ptr = std::shared_ptr<responder>;
+
+/// Answers what needs no actor on the thread that read the request (a read
+/// the in-process cache holds). net/ asks it before dispatching; it must
+/// not block. Implemented in actors/ (cached_reads.hpp).
+class direct_answers {
+public:
+  virtual ~direct_answers() = default;
+  /// The answer, or nullopt: dispatch the request as usual.
+  virtual std::optional<api_response> answer(const api_request& request) const
+    = 0;
+};
 
 } // namespace memoryd

@@ -46,11 +46,11 @@ std::string site_cache_key(const std::string& site_id) {
 cache_actor::behavior_type
 lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
                 probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
-                std::size_t max_bytes) {
-  self->state.lru = std::make_unique<cache::lru_cache>(max_bytes);
+                std::shared_ptr<cache::shared_lru> lru) {
+  self->state.lru = std::move(lru);
   self->state.probe = std::move(probe);
   self->state.figures = std::move(figures);
-  using clock = cache::lru_cache::clock;
+  using clock = cache::shared_lru::clock;
   return {
     [=](atom::get, const trace& t, const std::string& key) {
       auto& st = self->state;
@@ -149,10 +149,12 @@ pool_ptr<cache_actor> make_cache(caf::actor_system& sys,
                                  const cache_options& options) {
   using telemetry::actor_kind;
   if (options.redis_url.empty()) {
+    if (!options.local)
+      throw std::invalid_argument("an in-process cache needs its table");
     figures->cache().kind = "in-process";
     return make_pool<cache_actor>(
       *figures, "cache", actor_kind::event_based, 1, [&](probe_ptr probe) {
-        return sys.spawn(lru_cache_actor, probe, figures, options.max_bytes);
+        return sys.spawn(lru_cache_actor, probe, figures, options.local);
       });
   }
   figures->cache().kind = "redis";

@@ -14,8 +14,8 @@
 #include "actors/interfaces.hpp"
 #include "actors/probed.hpp"
 #include "actors/status.hpp"
-#include "cache/lru_cache.hpp"
 #include "cache/redis_cache.hpp"
+#include "cache/shared_lru.hpp"
 
 namespace memoryd {
 
@@ -23,12 +23,14 @@ struct cache_options {
   std::string redis_url;  // empty: in-process
   std::size_t redis_connections = 50;
   std::chrono::milliseconds redis_timeout{200};
-  std::size_t max_bytes = 256 * 1024 * 1024;  // in-process only
+  /// The in-process cache (REDIS_URL empty); its readers may read it
+  /// directly (actors/cached_reads.hpp).
+  std::shared_ptr<cache::shared_lru> local;
 };
 
 struct lru_cache_state {
   lru_cache_state() = default;  // see caf-0.17-guide B3
-  std::unique_ptr<cache::lru_cache> lru;
+  std::shared_ptr<cache::shared_lru> lru;
   probe_ptr probe;
   std::shared_ptr<telemetry::registry> figures;
   static inline const char* name = "memoryd.cache";
@@ -37,7 +39,7 @@ struct lru_cache_state {
 cache_actor::behavior_type
 lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
                 probe_ptr probe, std::shared_ptr<telemetry::registry> figures,
-                std::size_t max_bytes);
+                std::shared_ptr<cache::shared_lru> lru);
 
 struct redis_cache_state {
   redis_cache_state() = default;
@@ -53,7 +55,8 @@ redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
                    cache::redis_options options,
                    std::shared_ptr<cache::pending_invalidations> pending);
 
-/// The cache the options ask for, its actors registered in `figures`.
+/// The cache the options ask for, its actors registered in `figures`:
+/// Redis, or else the in-process `options.local` (required then).
 /// Throws std::invalid_argument for a bad REDIS_URL.
 pool_ptr<cache_actor> make_cache(caf::actor_system& sys,
                                  std::shared_ptr<telemetry::registry> figures,

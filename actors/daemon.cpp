@@ -9,6 +9,7 @@
 
 #include "actors/backup_actor.hpp"
 #include "actors/cache_actor.hpp"
+#include "actors/cached_reads.hpp"
 #include "actors/diff_actor.hpp"
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
@@ -49,9 +50,15 @@ actor_topology::actor_topology(caf::actor_system& sys,
   store_ = make_storage_pool(sys, figures, database,
                              settings.database_pool_size,
                              settings.database_queue_limit);
-  cache_ = make_cache(sys, figures,
-                      {settings.redis_url, settings.redis_max_connections,
-                       settings.redis_timeout, settings.cache_max_bytes});
+  if (settings.redis_url.empty()) {
+    auto local = std::make_shared<cache::shared_lru>(settings.cache_max_bytes);
+    direct_ = std::make_shared<cached_reads>(local, figures);
+    cache_ = make_cache(sys, figures, {{}, 0, {}, std::move(local)});
+  } else {
+    cache_ = make_cache(sys, figures,
+                        {settings.redis_url, settings.redis_max_connections,
+                         settings.redis_timeout, nullptr});
+  }
   const domain_wiring domain{store_, cache_};
   std::chrono::seconds session_ttl = settings.session_ttl;
   for (std::size_t i = 0; i < shards; ++i) {

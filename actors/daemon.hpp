@@ -35,12 +35,20 @@ public:
   /// Asks every actor to quit (after in-flight requests drained).
   void stop();
 
+  /// What the HTTP layer may answer without the actors: cache hits of the
+  /// in-process cache; null with Redis, which is the fleet's shared truth
+  /// and is read through the actors.
+  std::shared_ptr<const memoryd::direct_answers> direct() const {
+    return direct_;
+  }
+
   /// An actor whose answer shows the scheduler is alive (for the watchdog).
   status_client_actor probe() const { return sessions_.front().handle; }
 
 private:
   pool_ptr<storage_actor> store_;
   pool_ptr<cache_actor> cache_;
+  std::shared_ptr<const memoryd::direct_answers> direct_;
   std::vector<probed<session_actor>> sessions_;
   std::vector<probed<preference_actor>> preferences_;
   std::vector<probed<site_actor>> sites_;

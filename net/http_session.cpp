@@ -320,6 +320,12 @@ void http_session::dispatch_request() {
   }
   auto request = make_api_request(req, std::move(match), request_id_);
   request.tenant = std::move(std::get<principal>(access).tenant);
+  if (const auto& direct = state_->options.direct) {
+    if (auto answer = direct->answer(request)) {
+      log_answer(to_string(request.target), answer->status);
+      return send(std::move(*answer), false);
+    }
+  }
   auto responder = std::make_shared<http_responder>(weak_from_this(), seq_,
                                                     state_->gate, request_id_);
   try {
@@ -385,9 +391,14 @@ steady_clock::time_point http_session::request_started() const {
 }
 
 void http_session::log_local_answer(unsigned status) const {
+  log_answer("-", status);
+}
+
+void http_session::log_answer(std::string_view route, unsigned status) const {
   // The same line the front actor writes for the requests it answers.
   auto elapsed = steady_clock::now() - request_started();
-  spdlog::info("request id={} route=- status={} ms={:.2f}", request_id_, status,
+  spdlog::info("request id={} route={} status={} ms={:.2f}", request_id_, route,
+               status,
                std::chrono::duration<double, std::milli>(elapsed).count());
 }
 

@@ -132,6 +132,8 @@ private:
   /// When the request being served began (its deadline minus the timeout).
   std::chrono::steady_clock::time_point request_started() const;
   void log_local_answer(unsigned status) const;
+  /// The request's log line, as the front actor writes it.
+  void log_answer(std::string_view route, unsigned status) const;
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t n);
 
   // -- closing ----------------------------------------------------------------

@@ -41,6 +41,8 @@ struct server_options {
   /// Where responses are counted (by route_labels()); null: nowhere. Must
   /// outlive the server.
   telemetry::http_metrics* metrics = nullptr;
+  /// Asked before each dispatch; null: every request is dispatched.
+  std::shared_ptr<const direct_answers> direct;
 };
 
 /// Called on an Asio thread for every routed request; must not block.

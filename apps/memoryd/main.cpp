@@ -147,6 +147,7 @@ int run(const config::settings& settings) {
   options.access = net::access_policy{settings.api_tokens, settings.admin_tokens};
   options.tls = tls;
   options.metrics = &figures->http();
+  options.direct = actors.direct();
   net::server server{options,
                      [&actors](uint64_t connection, api_request req,
                                responder_ptr rsp) {
