@@ -17,9 +17,9 @@ namespace memoryd::diff {
 /// stays byte for byte), the last one may have none. "" has no line.
 std::vector<std::string_view> split_lines(std::string_view text);
 
-/// The defaults keep a diff under about a second of one core (0.3 to
-/// 0.9 s at the step limit on the reference machine, see
-/// docs/operations.md); the edit limit also bounds the output.
+/// The step limit bounds the time (about a second of one loaded core in
+/// the worst case found, see docs/operations.md); the edit limit also
+/// bounds the output.
 struct limits {
   std::size_t max_lines = 200000;   // per side
   std::size_t max_edits = 10000;    // lines removed + lines added
