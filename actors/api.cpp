@@ -20,6 +20,7 @@ std::string_view to_string(route r) {
     case route::versions_create: return "versions_create";
     case route::versions_list: return "versions_list";
     case route::version_get: return "version_get";
+    case route::version_diff: return "version_diff";
     case route::audits_create: return "audits_create";
     case route::deployments_create: return "deployments_create";
     case route::version_restore: return "version_restore";

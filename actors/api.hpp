@@ -31,6 +31,7 @@ enum class route : uint8_t {
   versions_create,  // POST   /api/sessions/sites/{site_id}/versions
   versions_list,    // GET    /api/sessions/sites/{site_id}/versions
   version_get,      // GET    /api/sessions/sites/{site_id}/versions/{version}
+  version_diff,     // GET    …/versions/{version}/diff
   audits_create,    // POST   /api/sessions/sites/{site_id}/audits
   deployments_create, // POST /api/sessions/sites/{site_id}/deployments
   version_restore,  // POST   /api/sessions/sites/{site_id}/versions/{version}/restore

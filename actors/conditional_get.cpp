@@ -25,7 +25,9 @@ std::string_view opaque(std::string_view tag) {
   return tag;
 }
 
-bool names(std::string_view if_none_match, std::string_view tag) {
+} // namespace
+
+bool none_match_names(std::string_view if_none_match, std::string_view tag) {
   if (trimmed(if_none_match) == "*")
     return true;
   while (!if_none_match.empty()) {
@@ -39,6 +41,8 @@ bool names(std::string_view if_none_match, std::string_view tag) {
   }
   return false;
 }
+
+namespace {
 
 const std::string* header_of(const api_response& res, std::string_view name) {
   for (const auto& [key, value] : res.headers)
@@ -58,7 +62,7 @@ api_response conditional(const api_request& request, api_response response) {
     return response;
   const auto* wanted = request.header("if-none-match");
   const auto* tag = header_of(response, "ETag");
-  if (wanted == nullptr || tag == nullptr || !names(*wanted, *tag))
+  if (wanted == nullptr || tag == nullptr || !none_match_names(*wanted, *tag))
     return response;
   api_response not_modified{304, {{"ETag", *tag}}, {}};
   for (const auto& header : response.headers)

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "actors/api.hpp"
 
@@ -12,6 +13,10 @@ namespace memoryd {
 
 /// The ETag of a revision: "<revision>" (strong).
 std::string etag(int64_t revision);
+
+/// Whether an If-None-Match value names `tag` (weak comparison, `*`
+/// matching any).
+bool none_match_names(std::string_view if_none_match, std::string_view tag);
 
 /// `response` to a read, or 304 Not Modified (with its ETag and no body)
 /// when it is a 200 whose ETag the request's If-None-Match names (weak

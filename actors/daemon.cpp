@@ -11,6 +11,7 @@
 #include "actors/cache_actor.hpp"
 #include "actors/cached_reads.hpp"
 #include "actors/events_actor.hpp"
+#include "actors/diff_actor.hpp"
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
 #include "actors/scheduler_actor.hpp"
@@ -76,6 +77,8 @@ actor_topology::actor_topology(caf::actor_system& sys,
     {{settings.max_import_bytes, settings.max_json_depth},
      settings.request_timeout},
     2);
+  // Two, like the cores of the smallest machine: a diff is pure CPU.
+  diff_ = make_diff_pool(sys, reg, diff_options{});
   scheduler_config schedule;
   schedule.retention_days = settings.session_cleanup_days;
   schedule.hour = settings.cleanup_hour;
@@ -95,7 +98,7 @@ actor_topology::actor_topology(caf::actor_system& sys,
   // is the front actor's 504 rather than the HTTP layer's last-resort 503.
   front_wiring wiring{sessions_, preferences_, sites_, backup_, store_, cache_,
                       {settings.request_timeout * 9 / 10, settings.max_json_depth},
-                      scheduler_, events_, figures};
+                      scheduler_, events_, figures, diff_};
   for (std::size_t i = 0; i < shards; ++i)
     fronts_.push_back(spawn_probed(sys, reg, "front", i, front, wiring));
   stats_ = sys.spawn(stats_sampler, figures);
@@ -128,6 +131,8 @@ void actor_topology::stop() {
   quit_all(preferences_);
   quit_all(sites_);
   quit_all(backup_->workers());
+  quit_all(diff_->workers());
+  quit(diff_->refuser());
   quit_all(cache_->workers());
   quit_all(store_->workers());
   quit(store_->refuser());

@@ -57,6 +57,7 @@ private:
   std::vector<probed<preference_actor>> preferences_;
   std::vector<probed<site_actor>> sites_;
   pool_ptr<backup_actor> backup_;
+  pool_ptr<diff_actor> diff_;
   std::vector<probed<front_actor>> fronts_;
   probed<scheduler_actor> scheduler_;
   probed<events_actor> events_;

@@ -7,6 +7,7 @@
 #include "actors/admin_routes.hpp"
 #include "actors/backup_routes.hpp"
 #include "actors/conditional_get.hpp"
+#include "actors/diff_routes.hpp"
 #include "actors/errors.hpp"
 #include "actors/event_routes.hpp"
 #include "actors/json_body.hpp"
@@ -108,6 +109,9 @@ front_actor::behavior_type front(front_pointer self, probe_ptr probe,
             return;
           case route::events_list:
             serve_event_route(self, ex);
+            return;
+          case route::version_diff:
+            serve_diff_route(self, ex);
             return;
           case route::admin_cleanup:
           case route::admin_stats:

@@ -35,6 +35,7 @@ struct front_wiring {
                                                 // every write answered
   std::shared_ptr<const telemetry::registry> figures;  // /admin/stats,
                                                        // /metrics
+  pool_ptr<diff_actor> diff;                    // version diffs
 };
 
 struct front_state {

@@ -42,6 +42,7 @@ using site_list = caf::atom_constant<caf::atom("site_list")>;
 using ver_add = caf::atom_constant<caf::atom("ver_add")>;
 using ver_list = caf::atom_constant<caf::atom("ver_list")>;
 using ver_get = caf::atom_constant<caf::atom("ver_get")>;
+using ver_diff = caf::atom_constant<caf::atom("ver_diff")>;
 using audit_add = caf::atom_constant<caf::atom("audit_add")>;
 using deploy_add = caf::atom_constant<caf::atom("deploy_add")>;
 using status = caf::atom_constant<caf::atom("status")>;
@@ -210,6 +211,37 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, site_write& x) {
   return f(caf::meta::type_name("site_write"), x.versions, x.audit,
            x.deployment, x.revision, x.view);
+}
+
+/// GET …/versions/{n}/diff: two versions as GET …/versions/{k} renders
+/// them (with code), and how to answer.
+struct diff_job {
+  std::string site_id;
+  std::string old_version;   // version m, the diff's "from"
+  std::string new_version;   // version n
+  int64_t context = 3;       // shared lines around each change
+  bool patch_only = false;   // the unified diff as text/x-diff
+  std::string if_none_match; // the request's header; "" without one
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, diff_job& x) {
+  return f(caf::meta::type_name("diff_job"), x.site_id, x.old_version,
+           x.new_version, x.context, x.patch_only, x.if_none_match);
+}
+
+/// The answer to a diff_job: its body with a strong ETag, or only the ETag
+/// when If-None-Match names it (then nothing was computed).
+struct diff_answer {
+  bool not_modified = false;
+  std::string etag;
+  std::string body;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, diff_answer& x) {
+  return f(caf::meta::type_name("diff_answer"), x.not_modified, x.etag,
+           x.body);
 }
 
 } // namespace memoryd
@@ -446,6 +478,15 @@ using events_actor = caf::typed_actor<
   caf::reacts_to<atom::ev_expire, uint64_t>,
   // The daemon stops: answer every parked request now, park no more.
   caf::reacts_to<atom::stop>>::extend_with<status_client_actor>;
+
+/// Diffs of two versions of a site (lines, JSON Patch, metadata): bounded
+/// CPU work of up to about a second, on a few detached workers of its own,
+/// never on the scheduler's threads. Errors: errc::payload_too_large past
+/// a limit of the line diff.
+using diff_actor = caf::typed_actor<
+  // Compares the job's versions; answers the body (JSON or the patch).
+  caf::replies_to<atom::ver_diff, trace, diff_job>::with<diff_answer>>::
+  extend_with<status_client_actor>;
 
 /// Takes the telemetry registry's sample once a second, for the rates and
 /// recent quantiles of /admin/stats.

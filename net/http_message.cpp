@@ -18,6 +18,7 @@ namespace {
 
 /// The request headers handlers may look at. Everything else stays in net/.
 constexpr auto forwarded_headers = std::to_array<std::string_view>({
+  "accept",
   "content-type",
   "idempotency-key",
   "x-agent-id",

@@ -42,6 +42,8 @@ constexpr auto route_table = std::to_array<route_spec>({
   {"POST", "/api/sessions/sites/{site_id}/versions", route::versions_create},
   {"GET", "/api/sessions/sites/{site_id}/versions", route::versions_list},
   {"GET", "/api/sessions/sites/{site_id}/versions/{version}", route::version_get},
+  {"GET", "/api/sessions/sites/{site_id}/versions/{version}/diff",
+   route::version_diff},
   {"POST", "/api/sessions/sites/{site_id}/audits", route::audits_create},
   {"POST", "/api/sessions/sites/{site_id}/deployments",
    route::deployments_create},

@@ -90,7 +90,9 @@ void parse_like_handlers(const memoryd::api_request& req) {
   }
   if (auto* tag = req.header("if-match"))
     attempt([&] { memoryd::parse_if_match(*tag); });
-  if (req.target == memoryd::route::version_get)
+  if (req.target == memoryd::route::version_get
+      || req.target == memoryd::route::version_diff
+      || req.target == memoryd::route::version_restore)
     attempt([&] { memoryd::parse_version_number(req.path_params.at(1)); });
 }
 
@@ -114,7 +116,10 @@ bool dispatch(http::request<http::string_body> req, std::string request_id) {
   }
   auto& match = std::get<net::route_match>(routed);
   for (std::size_t i = 0; i < match.path_params.size(); ++i)
-    if (!(match.target == memoryd::route::version_get && i == 1))
+    if (!((match.target == memoryd::route::version_get
+           || match.target == memoryd::route::version_diff
+           || match.target == memoryd::route::version_restore)
+          && i == 1))
       require(net::is_uuid(match.path_params[i])
                 && match.path_params[i].find_first_of("ABCDEF")
                      == std::string::npos,

@@ -206,6 +206,29 @@ BOOST_AUTO_TEST_CASE(malformed_targets_are_400) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(version_diff_route) {
+  const auto versions = "/api/sessions/sites/" + std::string{upper_uuid}
+                        + "/versions/";
+  auto match = expect_match("GET", versions + "7/diff?against=3&context=0");
+  BOOST_TEST(to_string(match.target) == "version_diff");
+  BOOST_TEST((match.path_params == std::vector<std::string>{uuid, "7"}));
+  BOOST_TEST_REQUIRE(match.query.size() == 2u);
+  BOOST_TEST(match.query[0].second == "3");
+  BOOST_TEST(route_of("GET", versions + "7") == "version_get");
+  BOOST_TEST(route_of("GET", versions + "7/diff/") == "version_diff");
+  // The number is the handler's to check; the site id the router's.
+  BOOST_TEST(route_of("GET", versions + "x/diff") == "version_diff");
+  BOOST_TEST(expect_error("GET", "/api/sessions/sites/nope/versions/7/diff")
+               .status == 400u);
+  auto post = expect_error("POST", versions + "7/diff");
+  BOOST_TEST(post.status == 405u);
+  BOOST_TEST(post.allow == "GET");
+  BOOST_TEST(expect_error("GET", versions + "7/diff/more").status == 404u);
+  auto labels = route_labels();
+  BOOST_TEST(labels[static_cast<std::size_t>(route::version_diff)].route
+             == "/api/sessions/sites/{site_id}/versions/{version}/diff");
+}
+
 BOOST_AUTO_TEST_CASE(uuid_syntax) {
   BOOST_TEST(is_uuid(uuid));
   BOOST_TEST(is_uuid(upper_uuid));

@@ -2,7 +2,9 @@
 // the retention horizon; and on PostgreSQL the visibility rule that keeps a
 // transaction committing late from landing below a cursor already read.
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -33,6 +35,26 @@ void append(soci::session& sql, const event_record& e) {
   tx.commit();
 }
 
+/// Waits until every committed event is readable. On PostgreSQL a reader
+/// sees only events below the oldest running transaction id, which is
+/// cluster-wide: a test running beside this one in another database may
+/// hold it back for a moment. SQLite has no such horizon.
+void await_visible(soci::session& sql) {
+  if (sql.get_backend_name() != "postgresql")
+    return;
+  const auto deadline
+    = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+  for (;;) {
+    long long hidden = 0;
+    sql << "SELECT count(*) FROM events"
+           " WHERE txid >= pg_snapshot_xmin(pg_current_snapshot())",
+      soci::into(hidden);
+    if (hidden == 0 || std::chrono::steady_clock::now() > deadline)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+}
+
 std::vector<std::string> types(const event_page& page) {
   std::vector<std::string> out;
   for (const auto& e : page.items)
@@ -51,6 +73,7 @@ STORAGE_TEST_CASE(pages_are_ordered_and_per_tenant) {
     append(*db.sql, event_of("acme", t));
     append(*db.sql, event_of("zeta", std::string{"z"} + t));
   }
+  await_visible(*db.sql);
   auto first = repo.after("acme", {}, true, 2);
   BOOST_TEST(types(first) == (std::vector<std::string>{"a1", "a2"}),
              boost::test_tools::per_element());
@@ -71,10 +94,12 @@ STORAGE_TEST_CASE(prune_moves_the_horizon_and_older_cursors_are_gone) {
   event_repository repo{*db.sql};
   append(*db.sql, event_of("acme", "old1"));
   append(*db.sql, event_of("acme", "old2"));
+  await_visible(*db.sql);
   const auto before = repo.after("acme", {}, true, 10);
   BOOST_TEST_REQUIRE(before.items.size() == 2u);
   *db.sql << "UPDATE events SET created_at = '2020-01-01T00:00:00.000000Z'";
   append(*db.sql, event_of("acme", "new"));
+  await_visible(*db.sql);
   // Batches of one, as the cleanup drains them.
   BOOST_TEST(repo.prune("2021-01-01T00:00:00.000000Z", 1) == 1u);
   BOOST_TEST(repo.prune("2021-01-01T00:00:00.000000Z", 1) == 1u);
@@ -109,6 +134,7 @@ BOOST_AUTO_TEST_CASE(a_late_commit_never_lands_below_a_cursor) {
   BOOST_TEST(page.items.empty());
   BOOST_TEST((reader.latest() == event_position{}));
   *t1 << "COMMIT";
+  await_visible(*db.sql);
   page = reader.after("acme", {}, true, 10);
   BOOST_TEST(types(page) == (std::vector<std::string>{"first-appended",
                                                       "first-committed"}),
@@ -136,6 +162,7 @@ BOOST_AUTO_TEST_CASE(events_of_one_site_keep_the_order_written) {
   *t2 << "COMMIT";
   event_repository{*t1}.append(of_site("first-txid-second-write"));
   *t1 << "COMMIT";
+  await_visible(*db.sql);
   auto page = event_repository{*db.sql}.after("acme", {}, true, 10);
   std::vector<std::string> on_site;
   for (const auto& e : page.items)

@@ -16,7 +16,7 @@ namespace {
 constexpr const char* now = "2026-11-24T02:00:00.000000Z";
 
 write_key client_key(std::string key, std::string tenant = "acme") {
-  return {std::move(tenant), true, std::move(key), "versions_create", "f00d"};
+  return {std::move(tenant), true, std::move(key), "versions_create", "f00d", ""};
 }
 
 long long key_rows(soci::session& sql) {
