@@ -25,6 +25,11 @@ namespace memoryd {
 
 using probe_ptr = std::shared_ptr<telemetry::actor_probe>;
 
+/// Which worker of a pool a request prefers (worker_pool::admit).
+struct affinity {
+  std::size_t hash;
+};
+
 template <class Handle>
 struct probed {
   Handle handle;
@@ -49,13 +54,14 @@ public:
 
   /// The worker for the next request, or null when the pool is full.
   const probed<Handle>* admit() const {
-    const auto& w = pick();
-    if (queue_limit_ > 0 && w.probe->pending() >= queue_limit_) {
-      if (refused_)
-        refused_->fetch_add(1, std::memory_order_relaxed);
-      return nullptr;
-    }
-    return &w;
+    return admit_from(next_.fetch_add(1, std::memory_order_relaxed));
+  }
+
+  /// The same, preferring the worker `key` names when no other has fewer
+  /// requests pending: requests about one thing (a site's versions) then
+  /// find that worker's thread-local caches warm.
+  const probed<Handle>* admit(affinity key) const {
+    return admit_from(key.hash);
   }
 
   /// Answers every request with errc::unavailable (admit() said full).
@@ -65,8 +71,27 @@ public:
 
   /// The worker with the fewest pending requests; ties go round.
   const probed<Handle>& pick() const {
+    return pick_from(next_.fetch_add(1, std::memory_order_relaxed));
+  }
+
+  const std::vector<probed<Handle>>& workers() const {
+    return workers_;
+  }
+
+private:
+  const probed<Handle>* admit_from(std::size_t start) const {
+    const auto& w = pick_from(start);
+    if (queue_limit_ > 0 && w.probe->pending() >= queue_limit_) {
+      if (refused_)
+        refused_->fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    return &w;
+  }
+
+  // The least loaded worker, the first of equals from `start` on.
+  const probed<Handle>& pick_from(std::size_t start) const {
     const auto n = workers_.size();
-    const auto start = next_.fetch_add(1, std::memory_order_relaxed);
     std::size_t best = start % n;
     auto best_load = workers_[best].probe->pending();
     for (std::size_t k = 1; k < n && best_load > 0; ++k) {
@@ -80,11 +105,6 @@ public:
     return workers_[best];
   }
 
-  const std::vector<probed<Handle>>& workers() const {
-    return workers_;
-  }
-
-private:
   std::vector<probed<Handle>> workers_;
   mutable std::atomic<std::size_t> next_{0};
   int64_t queue_limit_;
@@ -133,16 +153,35 @@ auto traced_request(Self self, const probed<Handle>& dest, Timeout timeout,
                        std::forward<Ts>(xs)...);
 }
 
+/// Sends to `worker`, which `pool` admitted, or to the pool's refuser when
+/// it admitted none (null).
+template <class Self, class Handle, class Timeout, class Atom, class... Ts>
+auto traced_request_to(Self self, const probed<Handle>* worker,
+                       const worker_pool<Handle>& pool, Timeout timeout,
+                       const trace& cause, Atom atom, Ts&&... xs) {
+  if (worker != nullptr)
+    return traced_request(self, *worker, timeout, cause, atom,
+                          std::forward<Ts>(xs)...);
+  return self->request(pool.refuser(), timeout, atom, cause,
+                       std::forward<Ts>(xs)...);
+}
+
 /// The same to the pool's least loaded worker, or to its refuser when the
 /// pool is full (the caller's error handler sees errc::unavailable).
 template <class Self, class Handle, class Timeout, class Atom, class... Ts>
 auto traced_request(Self self, const pool_ptr<Handle>& pool, Timeout timeout,
                     const trace& cause, Atom atom, Ts&&... xs) {
-  if (const auto* worker = pool->admit())
-    return traced_request(self, *worker, timeout, cause, atom,
-                          std::forward<Ts>(xs)...);
-  return self->request(pool->refuser(), timeout, atom, cause,
-                       std::forward<Ts>(xs)...);
+  return traced_request_to(self, pool->admit(), *pool, timeout, cause, atom,
+                           std::forward<Ts>(xs)...);
+}
+
+/// The same, preferring the worker `key` names (worker_pool::admit).
+template <class Self, class Handle, class Timeout, class Atom, class... Ts>
+auto traced_request(Self self, const pool_ptr<Handle>& pool, affinity key,
+                    Timeout timeout, const trace& cause, Atom atom,
+                    Ts&&... xs) {
+  return traced_request_to(self, pool->admit(key), *pool, timeout, cause, atom,
+                           std::forward<Ts>(xs)...);
 }
 
 /// Spawns the refuser of a bounded pool: it answers every message with

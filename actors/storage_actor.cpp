@@ -513,7 +513,13 @@ storage_worker(self_ptr self, probe_ptr probe,
         if (!self->state.sql)
           self->state.sql = storage::open_database(self->state.url);
         int one = 0;
-        *self->state.sql << "SELECT 1", soci::into(one);
+        // A connection the server dropped while this worker was idle (a
+        // restart) is reopened once: the answer is about the database.
+        const storage::retry_policy once_more{2, std::chrono::milliseconds{0},
+                                              std::chrono::milliseconds{0}};
+        storage::with_retry(*self->state.sql, once_more, [&] {
+          *self->state.sql << "SELECT 1", soci::into(one);
+        });
         state.up = one == 1;
       } catch (const std::exception& e) {
         self->state.sql.reset();

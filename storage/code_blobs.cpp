@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <list>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <soci/soci.h>
 
@@ -330,12 +332,17 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
   c.has_intermediate = false;
 }
 
-std::vector<encoded_code> plan_codes(soci::session& sql,
-                                     const std::string& site_id,
-                                     int64_t after_version,
-                                     const std::vector<code_ref>& codes,
-                                     const policy& p, bool remember) {
+// A plan, and the chain to remember for its site once it is stored.
+struct planned_codes {
   std::vector<encoded_code> plan;
+  std::optional<known_chain> last;
+};
+
+planned_codes plan_codes(soci::session& sql, const std::string& site_id,
+                         int64_t after_version,
+                         const std::vector<code_ref>& codes, const policy& p) {
+  planned_codes out;
+  auto& plan = out.plan;
   plan.reserve(codes.size());
   std::unordered_set<std::string_view> planned;
   chain c;
@@ -354,13 +361,53 @@ std::vector<encoded_code> plan_codes(soci::session& sql,
         chain_read = true;
       }
       plan_blob(c, e, p);
-      if (remember)
-        known_chains()[site_id] = {std::string{ref.sha256}, c};
+      out.last = known_chain{std::string{ref.sha256}, c};
       planned.insert(ref.sha256);
     }
     plan.push_back(std::move(e));
   }
-  return plan;
+  return out;
+}
+
+// The plan prepare() made last on this thread, for the encode() of the
+// same codes that follows it inside the write transaction: that encode()
+// then reads nothing. The plan may have aged meanwhile (another daemon
+// wrote to the site): store() checks every blob and base it relies on.
+struct prepared_plan {
+  std::string site_id;
+  policy made_by;
+  planned_codes codes;
+};
+
+bool same_policy(const policy& a, const policy& b) {
+  return a.max_delta_share == b.max_delta_share && a.max_chain == b.max_chain
+         && a.max_intermediate_share == b.max_intermediate_share;
+}
+
+std::optional<prepared_plan>& last_prepared() {
+  thread_local std::optional<prepared_plan> prepared;
+  return prepared;
+}
+
+// The prepared plan for `codes` of `site_id`, rebound to them; none when
+// the last one prepared was for other codes.
+std::optional<planned_codes> take_prepared(const std::string& site_id,
+                                           const std::vector<code_ref>& codes,
+                                           const policy& p) {
+  auto prepared = std::exchange(last_prepared(), std::nullopt);
+  if (!prepared || prepared->site_id != site_id
+      || !same_policy(prepared->made_by, p)
+      || prepared->codes.plan.size() != codes.size())
+    return std::nullopt;
+  auto& plan = prepared->codes.plan;
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    if (plan[i].ref.sha256 != codes[i].sha256
+        || plan[i].ref.code.size() != codes[i].code.size())
+      return std::nullopt;
+  }
+  for (std::size_t i = 0; i < codes.size(); ++i)
+    plan[i].ref = codes[i];
+  return std::move(prepared->codes);
 }
 
 } // namespace
@@ -369,12 +416,21 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
                                  int64_t after_version,
                                  const std::vector<code_ref>& codes,
                                  const policy& p) {
-  return plan_codes(sql, site_id, after_version, codes, p, true);
+  auto prepared = after_version == 0 ? take_prepared(site_id, codes, p)
+                                     : std::nullopt;
+  auto planned = prepared ? std::move(*prepared)
+                          : plan_codes(sql, site_id, after_version, codes, p);
+  if (planned.last)
+    known_chains()[site_id] = std::move(*planned.last);
+  return std::move(planned.plan);
 }
 
 void prepare(soci::session& sql, const std::string& site_id,
              const std::vector<code_ref>& codes) {
-  plan_codes(sql, site_id, 0, codes, {}, false);
+  last_prepared().reset();
+  const policy p;
+  last_prepared() = prepared_plan{site_id, p,
+                                  plan_codes(sql, site_id, 0, codes, p)};
 }
 
 void store(soci::session& sql, std::vector<encoded_code>& plan) {

@@ -100,10 +100,11 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
                                  const policy& p = {});
 
 /// What encode() will do for `codes` appended to the site, done ahead, on
-/// a connection without a transaction: the frames it makes are remembered
-/// by this thread, so the encode() inside the write transaction finds them
-/// made and compresses nothing (a storage worker calls it first). Only a
-/// head start: may throw like any read.
+/// a connection without a transaction: this thread remembers the plan (and
+/// the frames it made), so the encode() of the same codes inside the write
+/// transaction takes it and neither reads nor compresses (a storage worker
+/// calls it first). The plan may be stale by then, which store() copes
+/// with. Only a head start: may throw like any read.
 void prepare(soci::session& sql, const std::string& site_id,
              const std::vector<code_ref>& codes);
 

@@ -10,6 +10,10 @@
 // back, and the outer transaction decides. So a repository method that is
 // one transaction on its own can also be one part of a larger one (a write
 // together with its idempotency key), without a variant for each use.
+// Hence a transaction must begin and end (commit or destruction) in the
+// same thread: ended in another, it would stay "open" in the first, and a
+// later connection at the same address would join a transaction that is
+// not there (autocommit, unseen).
 
 namespace soci {
 class session;

@@ -373,6 +373,46 @@ BOOST_AUTO_TEST_CASE(the_collector_passes_over_a_blob_a_writer_holds) {
   BOOST_TEST(repo.version(site.site_id, 2)->code == "<p>again</p>");
 }
 
+// The storage worker plans a write's blobs ahead, outside its transaction
+// (code_blobs::prepare), and the write takes that plan. By then the plan
+// may have aged: a blob it reuses collected, its site's chain moved on.
+// The write still stores every text right.
+STORAGE_TEST_CASE(a_plan_made_ahead_may_age_and_the_write_stays_right) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  auto other = db.connect();
+  site_repository repo{sql};
+  page_history page{200};
+  auto codes = page.history(6);
+  const auto site = site_with(sql, codes);
+
+  // A reused blob goes between the plan and the write.
+  const auto gone = repo.create(draft_site(new_session(sql)),
+                                real_version("<p>collected</p>"));
+  BOOST_TEST(session_repository{sql}.remove(gone.session_id));
+  const auto collected = real_version("<p>collected</p>");
+  code_blobs::prepare(sql, site.site_id,
+                      {{collected.code, collected.code_sha256}});
+  BOOST_TEST(collect_all(*other) == 1u);
+  repo.add_versions(site.site_id, {collected});
+  codes.push_back(collected.code);
+
+  // Another writer extends the chain between the plan and the write.
+  const auto planned = real_version(page.edit());
+  code_blobs::prepare(sql, site.site_id,
+                      {{planned.code, planned.code_sha256}});
+  const auto meanwhile = real_version(page.edit());
+  site_repository{*other}.add_versions(site.site_id, {meanwhile});
+  codes.push_back(meanwhile.code);
+  repo.add_versions(site.site_id, {planned});
+  codes.push_back(planned.code);
+
+  require_history(repo, site.site_id, codes);
+  BOOST_TEST(too_deep(sql) == 0);
+  BOOST_TEST(plain_rows(sql) == 0);
+  BOOST_TEST(collect_all(sql) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(zstd_decoding_is_bounded_by_the_size_it_must_produce) {
   page_history page{100};
   const auto text = page.text();

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -140,11 +141,16 @@ BOOST_AUTO_TEST_CASE(sqlite_busy_is_retried) {
   auto db = fresh_database("sqlite");
   auto holder = db.connect();
   *db.sql << "PRAGMA busy_timeout = 0";
-  auto hold = std::make_unique<write_transaction>(*holder);
+  // The holder's transaction begins and ends in its own thread, as
+  // write_transaction requires (it tracks open ones per thread).
+  std::promise<void> holding;
   std::jthread release{[&] {
+    write_transaction hold{*holder};
+    holding.set_value();
     std::this_thread::sleep_for(100ms);
-    hold->commit();
+    hold.commit();
   }};
+  holding.get_future().wait();
   int attempts = 0;
   const auto s = make_session();
   with_retry(*db.sql, {20, 10ms, 40ms}, [&] {
