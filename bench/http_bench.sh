@@ -5,9 +5,12 @@
 #   get_cached  GET /api/sessions/{id}, cached    (64 connections)
 #   nginx       the same bytes as a static file   (the machine's HTTP limit)
 #   put         PUT /api/sessions/{id}            (16 connections)
+#   get_1000c, nginx_1000c: get_cached and nginx at 1000 keep-alive
+#               connections (connecting at once)
 # once on PostgreSQL + Redis, once on SQLite + the in-process cache.
-# Prints req/s, p50 and p99 of each (median over rounds) and the ratios
-# get_cached/healthz and get_cached/nginx.
+# Prints req/s, p50 and p99 of each (median over rounds), the requests wrk
+# gave up on after 2 s (worst round), and the ratios get_cached/healthz,
+# get_cached/nginx and, at 1000 connections, the p99 against nginx's.
 #
 # Usage: bench/http_bench.sh [SECONDS_PER_RUN (5)] [ROUNDS (3)]
 # Not part of the test suite: no timing is ever asserted.
@@ -59,7 +62,7 @@ cat >"$work/nginx.conf" <<NGINX
 worker_processes $(nproc);
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
@@ -87,17 +90,25 @@ for r in $(seq "$rounds"); do
     run_wrk "$backend.get_cached" 64 "http://127.0.0.1:$port/api/sessions/$id"
     run_wrk "nginx" 64 "http://127.0.0.1:$nginx_port/session.json"
     run_wrk "$backend.put" 16 "http://127.0.0.1:$port/api/sessions/$id" "$work/put.lua"
+    run_wrk "$backend.get_1000c" 1000 "http://127.0.0.1:$port/api/sessions/$id"
+    run_wrk "nginx_1000c" 1000 "http://127.0.0.1:$nginx_port/session.json"
   done
   echo "round $r done" >&2
 done
 
-summarise pg.healthz pg.get_cached pg.put sqlite.healthz sqlite.get_cached sqlite.put nginx
+summarise pg.healthz pg.get_cached pg.put pg.get_1000c sqlite.healthz \
+  sqlite.get_cached sqlite.put sqlite.get_1000c nginx nginx_1000c
 echo
 echo "ratios (median req/s):"
 for be in pg sqlite; do
   awk -v be="$be" -v c="$(median_of $be.get_cached)" -v h="$(median_of $be.healthz)" \
       -v n="$(median_of nginx)" \
       'BEGIN { printf "  %-7s get_cached/healthz = %.2f   get_cached/nginx = %.2f\n", be, c / h, c / n }'
+done
+echo "p99 at 1000 connections against nginx's (median of rounds):"
+for be in pg sqlite; do
+  awk -v be="$be" '$1 == be".get_1000c" { m = $3 } $1 == "nginx_1000c" { n = $3 }
+    END { printf "  %-7s get_1000c/nginx_1000c = %.2f\n", be, m / n }' "$work/medians"
 done
 echo
 echo "command: bench/http_bench.sh $duration $rounds"

@@ -54,10 +54,11 @@ start_binary() {
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
 
-# run_wrk NAME CONNECTIONS URL [SCRIPT]: appends "name rps p50_ms p99_ms" to
-# $work/results; a non-2xx answer voids the whole run.
+# run_wrk NAME CONNECTIONS URL [SCRIPT]: appends "name rps p50_ms p99_ms
+# timeouts" to $work/results (timeouts: requests unanswered after wrk's 2 s,
+# which its latencies leave out); a non-2xx answer voids the whole run.
 run_wrk() {
-  local name=$1 conns=$2 url=$3 script=${4:-} out rps p50 p99 non2xx
+  local name=$1 conns=$2 url=$3 script=${4:-} out rps p50 p99 non2xx timeouts
   out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency ${script:+-s "$script"} "$url")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out" | to_ms)
@@ -67,25 +68,27 @@ run_wrk() {
     echo "error: $name had $non2xx non-2xx answers: its figures mean nothing" >&2
     exit 1
   fi
-  echo "$name $rps $p50 $p99" >>"$work/results"
+  timeouts=$(awk '/Socket errors/ {for (i = 1; i < NF; i++) if ($i == "timeout") print $(i + 1)}' <<<"$out")
+  echo "$name $rps $p50 $p99 ${timeouts:-0}" >>"$work/results"
 }
 
 # summarise NAME...: the median over rounds of each named run, as a table.
 summarise() {
   awk -v order="$*" '
-    { n[$1]++; rps[$1, n[$1]] = $2; p50[$1, n[$1]] = $3; p99[$1, n[$1]] = $4 }
+    { n[$1]++; rps[$1, n[$1]] = $2; p50[$1, n[$1]] = $3; p99[$1, n[$1]] = $4
+      if ($5 + 0 > worst[$1]) worst[$1] = $5 + 0 }
     function median(arr, name, k,   i, j, t, v) {
       for (i = 1; i <= k; i++) v[i] = arr[name, i]
       for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
       return v[int((k + 1) / 2)]
     }
     END {
-      printf "%-24s %12s %10s %10s\n", "run (median of rounds)", "per s", "p50 ms", "p99 ms"
+      printf "%-24s %12s %10s %10s %9s\n", "run (median of rounds)", "per s", "p50 ms", "p99 ms", "timeouts"
       c = split(order, names, " ")
       for (o = 1; o <= c; o++) {
         name = names[o]; k = n[name]
-        printf "%-24s %12.0f %10.3f %10.3f\n", name, median(rps, name, k), median(p50, name, k), median(p99, name, k)
-        print name, median(rps, name, k) > "'"$work"'/medians"
+        printf "%-24s %12.0f %10.3f %10.3f %9d\n", name, median(rps, name, k), median(p50, name, k), median(p99, name, k), worst[name]
+        print name, median(rps, name, k), median(p99, name, k) > "'"$work"'/medians"
       }
     }' "$work/results"
 }

@@ -39,6 +39,8 @@ constexpr auto close_time = std::chrono::seconds{1};
 /// Pause before accepting again after the accept failed for lack of a
 /// resource (file descriptors, memory), so that the loop does not spin.
 constexpr auto accept_retry_delay = std::chrono::milliseconds{100};
+/// Connections taken from the backlog per accept completion (on_accept).
+constexpr int accept_burst = 64;
 
 void validate(const server_options& options, const dispatch_function& fn) {
   auto fail = [](const char* what) {
@@ -75,6 +77,7 @@ struct server::impl {
 
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void admit(tcp::socket socket);
   /// Answers a connection past max_connections 503 and closes it.
   void refuse(tcp::socket socket);
   void run_io();
@@ -136,6 +139,9 @@ uint16_t server::impl::listen() {
   acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     throw_system_error(ec, "listen on " + where);
+  acceptor_.non_blocking(true, ec);  // for on_accept's draining accepts
+  if (ec)
+    throw_system_error(ec, "set O_NONBLOCK on " + where);
   port_ = acceptor_.local_endpoint().port();
   stage_ = stage::listening;
   return port_;
@@ -197,15 +203,28 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (state_->sessions.size() >= state_->options.max_connections) {
-    refuse(std::move(socket));
-    return accept();
+  admit(std::move(socket));
+  // Then every connection already waiting, up to a bound: one accept per
+  // pass through a busy io_context kept a burst of new clients waiting
+  // (of 1000 connecting at once, some for seconds).
+  for (int n = 0; n < accept_burst; ++n) {
+    tcp::socket next{asio::make_strand(ioc_)};
+    acceptor_.accept(next, ec);  // non-blocking: would_block when none
+    if (ec)
+      break;
+    admit(std::move(next));
   }
+  accept();
+}
+
+void server::impl::admit(tcp::socket socket) {
+  if (state_->sessions.size() >= state_->options.max_connections)
+    return refuse(std::move(socket));
   // Responses go out in one write; no point in Nagle delaying them.
+  beast::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
   auto id = state_->next_connection_id++;
   std::make_shared<http_session>(std::move(socket), id, state_)->run();
-  accept();
 }
 
 void server::impl::run_io() {

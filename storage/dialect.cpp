@@ -164,6 +164,13 @@ failure classify_sqlite(int result_code) {
 
 } // namespace
 
+std::string sqlite_file(soci::session& sql) {
+  if (backend_of(sql) != backend::sqlite)
+    return {};
+  const char* file = sqlite_api::sqlite3_db_filename(sqlite_handle(sql), "main");
+  return file != nullptr ? std::string{file} : std::string{};
+}
+
 std::string_view begin_write_sql(backend b) {
   return b == backend::sqlite ? sqlite_begin_write : postgresql_begin_write;
 }

@@ -49,6 +49,10 @@ std::string_view update_lock_sql(backend b);
 /// opening and after a reconnect.
 void apply_session_settings(soci::session& sql);
 
+/// The file of a SQLite connection's main database; empty for one in
+/// memory, or on PostgreSQL.
+std::string sqlite_file(soci::session& sql);
+
 /// Runs a script of several statements as written: SOCI would run only the
 /// first statement on SQLite and would rewrite ":name" inside it.
 void execute_script(soci::session& sql, const std::string& script);

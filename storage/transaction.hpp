@@ -3,7 +3,10 @@
 // Transactions that are correct on both backends. A write transaction:
 // SQLite needs BEGIN IMMEDIATE so that two writers queue on the busy timeout
 // instead of failing with SQLITE_BUSY when a reader upgrades; PostgreSQL
-// uses BEGIN. Rolls back in the destructor unless committed.
+// uses BEGIN. Rolls back in the destructor unless committed. On SQLite the
+// write transactions of this process also queue on an in-process mutex per
+// database file, so that the next writer goes as soon as one ends instead
+// of when SQLite's busy handler next wakes it.
 //
 // Both kinds join a transaction already open on the same connection in this
 // thread instead of opening one: then they neither begin, commit nor roll
@@ -14,6 +17,8 @@
 // same thread: ended in another, it would stay "open" in the first, and a
 // later connection at the same address would join a transaction that is
 // not there (autocommit, unseen).
+
+#include <mutex>
 
 namespace soci {
 class session;
@@ -35,6 +40,7 @@ private:
   soci::session& sql_;
   bool joined_ = false;
   bool done_ = false;
+  std::timed_mutex* writers_ = nullptr;  // SQLite: this process's queue
 };
 
 /// Several SELECTs as of one moment (dialect::begin_read_sql), so that
