@@ -18,10 +18,6 @@ using namespace memoryd::test;
 
 namespace {
 
-std::string text(const json::value& v, std::string_view key) {
-  return std::string{v.as_object().at(key).as_string()};
-}
-
 /// One request of the matrix.
 struct call_spec {
   std::string method;

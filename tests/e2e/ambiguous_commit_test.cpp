@@ -15,10 +15,6 @@ using namespace memoryd::test;
 
 namespace {
 
-std::string text(const json::value& v, std::string_view key) {
-  return std::string{v.as_object().at(key).as_string()};
-}
-
 uint16_t port_of(const std::string& url) {
   auto at = url.find('@');
   auto colon = url.find(':', at);

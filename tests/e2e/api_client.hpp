@@ -25,6 +25,11 @@ struct api_reply {
   std::string error_type() const;
 };
 
+/// The string member `key` of the object `v` (throws when it is not one).
+inline std::string text(const boost::json::value& v, std::string_view key) {
+  return std::string{v.as_object().at(key).as_string()};
+}
+
 class api_client {
 public:
   explicit api_client(uint16_t port);

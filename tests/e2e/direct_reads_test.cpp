@@ -19,10 +19,6 @@ using namespace memoryd::test;
 
 namespace {
 
-std::string text(const json::value& v, std::string_view key) {
-  return std::string{v.as_object().at(key).as_string()};
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(direct_reads)

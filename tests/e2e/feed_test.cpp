@@ -28,10 +28,6 @@ namespace {
 
 using headers = std::vector<std::pair<std::string, std::string>>;
 
-std::string text(const json::value& v, std::string_view key) {
-  return std::string{v.as_object().at(key).as_string()};
-}
-
 /// The agent field `key` of `v`: its text, or "null".
 std::string agent(const json::value& v, std::string_view key = "agent") {
   const auto& a = v.as_object().at(key);

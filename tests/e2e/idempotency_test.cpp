@@ -21,10 +21,6 @@ namespace {
 
 using headers = std::vector<std::pair<std::string, std::string>>;
 
-std::string text(const json::value& v, std::string_view key) {
-  return std::string{v.as_object().at(key).as_string()};
-}
-
 api_reply post_with_key(api_client& c, const std::string& target,
                         const std::string& body, const std::string& key) {
   return c.call("POST", target, body, {{"Idempotency-Key", key}});

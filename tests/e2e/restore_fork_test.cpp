@@ -19,10 +19,6 @@ using namespace memoryd::test;
 
 namespace {
 
-std::string text(const json::value& v, std::string_view key) {
-  return std::string{v.as_object().at(key).as_string()};
-}
-
 /// A session with a site at version 4; version n has code "<main>n</main>"
 /// and requirements {"n": n}.
 struct history_fixture {
