@@ -132,44 +132,11 @@ text_of_blob(const std::string& sha256, int64_t size, std::string frame,
 
 // -- encoding ----------------------------------------------------------------
 
-// Frames made recently by this thread, by text and base digest: prepare()
-// compresses before the transaction, and encode() inside it finds them.
-// Content addressed, so never stale; a few MB at most.
-class frame_memo {
-public:
-  const std::string* find(const std::string& key) const {
-    for (const auto& [k, frame] : frames_)
-      if (k == key)
-        return &frame;
-    return nullptr;
-  }
-
-  void put(std::string key, const std::string& frame) {
-    if (frames_.size() >= 64)
-      frames_.pop_front();
-    frames_.emplace_back(std::move(key), frame);
-  }
-
-private:
-  std::list<std::pair<std::string, std::string>> frames_;
-};
-
-frame_memo& memo() {
-  thread_local frame_memo frames;
-  return frames;
-}
-
-// `text` (of digest `sha256`) compressed against `base` (of digest
-// `base_sha256`; none: alone), made once.
-std::string frame_of(std::string_view text, std::string_view sha256,
-                     const std::string* base, const std::string& base_sha256) {
-  auto key = std::string{sha256} + "/" + base_sha256;
-  if (const auto* made = memo().find(key))
-    return *made;
-  auto frame = base != nullptr ? zstd_codec::compress_against(text, *base)
-                               : zstd_codec::compress(text);
-  memo().put(std::move(key), frame);
-  return frame;
+// `text` compressed against `base` (none: alone). Made once per write:
+// the plan prepare() makes ahead is what encode() takes inside the write.
+std::string frame_of(std::string_view text, const std::string* base) {
+  return base != nullptr ? zstd_codec::compress_against(text, *base)
+                         : zstd_codec::compress(text);
 }
 
 // A blob new deltas may be made against, with those it has so far.
@@ -300,8 +267,7 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
   const auto text = e.ref.code;
   if (!c.keyframe.sha256.empty()) {
     auto& leaf_base = c.leaf_base();
-    auto delta = frame_of(text, e.ref.sha256, leaf_base.text.get(),
-                          leaf_base.sha256);
+    auto delta = frame_of(text, leaf_base.text.get());
     if (worth_a_delta(leaf_base, delta.size(), p)) {
       e.base_sha256 = leaf_base.sha256;
       ++leaf_base.deltas;
@@ -310,8 +276,7 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
       return;
     }
     if (c.has_intermediate)
-      delta = frame_of(text, e.ref.sha256, c.keyframe.text.get(),
-                       c.keyframe.sha256);
+      delta = frame_of(text, c.keyframe.text.get());
     if (worth_an_intermediate(c.keyframe, delta.size(), p)) {
       e.base_sha256 = c.keyframe.sha256;
       ++c.keyframe.deltas;
@@ -325,7 +290,7 @@ void plan_blob(chain& c, encoded_code& e, const policy& p) {
     }
   }
   // A keyframe is compressed only when no delta is worth it.
-  e.frame = frame_of(text, e.ref.sha256, nullptr, {});
+  e.frame = frame_of(text, nullptr);
   c.keyframe = {std::string{e.ref.sha256},
                 std::make_shared<const std::string>(text), e.frame.size(), 0,
                 0};
