@@ -5,13 +5,19 @@
 // `responder`; actors/ answers through it with an api_response.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace boost::asio {
+class io_context;
+} // namespace boost::asio
 
 namespace memoryd {
 
@@ -128,14 +134,37 @@ public:
 using responder_ptr = std::shared_ptr<responder>;
 
 /// Answers what needs no actor on the thread that read the request (a read
-/// the in-process cache holds). net/ asks it before dispatching; it must
-/// not block. Implemented in actors/ (cached_reads.hpp).
+/// the cache holds). net/ asks it before dispatching; it must not block.
+/// Implemented in actors/ (cached_reads.hpp, redis_reads.hpp).
 class direct_answers {
 public:
-  virtual ~direct_answers() = default;
   /// The answer, or nullopt: dispatch the request as usual.
+  using completion = std::function<void(std::optional<api_response>)>;
+
+  virtual ~direct_answers() = default;
+
+  /// An answer known at once, or nullopt: try answer_later().
   virtual std::optional<api_response> answer(const api_request& request) const
     = 0;
+
+  /// Whether it answers `request` later (a read from Redis): then `done`
+  /// runs exactly once, on any thread, with the answer or nullopt. The
+  /// caller keeps `request` alive until `done` has run (`done` may own it).
+  virtual bool answer_later(const api_request&, completion) const {
+    return false;
+  }
+
+  /// The server's io_context, which later answers use, and its threads;
+  /// called once before the first request.
+  virtual void start(boost::asio::io_context&, std::size_t) {
+    // nop
+  }
+
+  /// Called at shutdown, before the io threads are joined: whatever
+  /// start() opened on the io_context closes.
+  virtual void stop() {
+    // nop
+  }
 };
 
 } // namespace memoryd

@@ -157,21 +157,24 @@ pool_ptr<cache_actor> make_cache(caf::actor_system& sys,
         return sys.spawn(lru_cache_actor, probe, figures, options.local);
       });
   }
+  if (!options.pending)
+    throw std::invalid_argument("a Redis cache needs its pending list");
   figures->cache().kind = "redis";
-  auto redis = cache::parse_redis_url(options.redis_url);
-  redis.connect_timeout = options.redis_timeout;
-  redis.command_timeout = options.redis_timeout;
-  // Bounds the memory of remembered failures; past it, the next read
-  // wipes memoryd's keys from Redis instead.
-  constexpr std::size_t max_pending_invalidations = 100000;
-  auto pending
-    = std::make_shared<cache::pending_invalidations>(max_pending_invalidations);
+  auto redis = redis_settings(options.redis_url, options.redis_timeout);
   return make_pool<cache_actor>(
     *figures, "redis", actor_kind::detached, options.redis_connections,
     [&](probe_ptr probe) {
       return sys.spawn<caf::detached>(redis_cache_worker, probe, figures,
-                                      redis, pending);
+                                      redis, options.pending);
     });
+}
+
+cache::redis_options redis_settings(const std::string& url,
+                                    std::chrono::milliseconds timeout) {
+  auto redis = cache::parse_redis_url(url);
+  redis.connect_timeout = timeout;
+  redis.command_timeout = timeout;
+  return redis;
 }
 
 } // namespace memoryd

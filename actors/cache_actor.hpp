@@ -26,7 +26,19 @@ struct cache_options {
   /// The in-process cache (REDIS_URL empty); its readers may read it
   /// directly (actors/cached_reads.hpp).
   std::shared_ptr<cache::shared_lru> local;
+  /// With Redis: the invalidations that could not reach it, shared with
+  /// the readers on the io threads (actors/redis_reads.hpp).
+  std::shared_ptr<cache::pending_invalidations> pending;
 };
+
+/// Bounds the memory of remembered failed invalidations; past it, the next
+/// read wipes memoryd's keys from Redis instead.
+inline constexpr std::size_t max_pending_invalidations = 100000;
+
+/// The Redis settings of a REDIS_URL and timeout. Throws
+/// std::invalid_argument for a bad REDIS_URL.
+cache::redis_options redis_settings(const std::string& url,
+                                    std::chrono::milliseconds timeout);
 
 struct lru_cache_state {
   lru_cache_state() = default;  // see caf-0.17-guide B3
@@ -56,7 +68,8 @@ redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
                    std::shared_ptr<cache::pending_invalidations> pending);
 
 /// The cache the options ask for, its actors registered in `figures`:
-/// Redis, or else the in-process `options.local` (required then).
+/// Redis (`options.pending` required then), or else the in-process
+/// `options.local` (required then).
 /// Throws std::invalid_argument for a bad REDIS_URL.
 pool_ptr<cache_actor> make_cache(caf::actor_system& sys,
                                  std::shared_ptr<telemetry::registry> figures,

@@ -14,6 +14,7 @@
 #include "actors/diff_actor.hpp"
 #include "actors/front_actor.hpp"
 #include "actors/preference_actor.hpp"
+#include "actors/redis_reads.hpp"
 #include "actors/scheduler_actor.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/site_actor.hpp"
@@ -54,11 +55,17 @@ actor_topology::actor_topology(caf::actor_system& sys,
   if (settings.redis_url.empty()) {
     auto local = std::make_shared<cache::shared_lru>(settings.cache_max_bytes);
     direct_ = std::make_shared<cached_reads>(local, figures);
-    cache_ = make_cache(sys, figures, {{}, 0, {}, std::move(local)});
+    cache_ = make_cache(sys, figures, {{}, 0, {}, std::move(local), nullptr});
   } else {
+    auto pending = std::make_shared<cache::pending_invalidations>(
+      max_pending_invalidations);
+    direct_ = std::make_shared<redis_reads>(
+      std::make_shared<cache::redis_read_pool>(
+        redis_settings(settings.redis_url, settings.redis_timeout), pending),
+      figures);
     cache_ = make_cache(sys, figures,
                         {settings.redis_url, settings.redis_max_connections,
-                         settings.redis_timeout, nullptr});
+                         settings.redis_timeout, nullptr, std::move(pending)});
   }
   const domain_wiring domain{store_, cache_};
   std::chrono::seconds session_ttl = settings.session_ttl;

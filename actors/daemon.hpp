@@ -39,10 +39,9 @@ public:
   /// Asks every actor to quit (after in-flight requests drained).
   void stop();
 
-  /// What the HTTP layer may answer without the actors: cache hits of the
-  /// in-process cache; null with Redis, which is the fleet's shared truth
-  /// and is read through the actors.
-  std::shared_ptr<const memoryd::direct_answers> direct() const {
+  /// What the HTTP layer may answer without the actors: cache hits, of the
+  /// in-process cache or of Redis (read on the io threads).
+  std::shared_ptr<memoryd::direct_answers> direct() const {
     return direct_;
   }
 
@@ -52,7 +51,7 @@ public:
 private:
   pool_ptr<storage_actor> store_;
   pool_ptr<cache_actor> cache_;
-  std::shared_ptr<const memoryd::direct_answers> direct_;
+  std::shared_ptr<memoryd::direct_answers> direct_;
   std::vector<probed<session_actor>> sessions_;
   std::vector<probed<preference_actor>> preferences_;
   std::vector<probed<site_actor>> sites_;

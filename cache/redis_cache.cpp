@@ -10,14 +10,13 @@ pending_invalidations::pending_invalidations(std::size_t max_keys)
 void pending_invalidations::add(const std::string& key) {
   std::lock_guard<std::mutex> guard{mutex_};
   ++generation_;
-  if (everything_)
-    return;
-  if (keys_.size() >= max_keys_) {
+  if (!everything_ && keys_.size() >= max_keys_) {
     keys_.clear();
     everything_ = true;
-    return;
+  } else if (!everything_) {
+    keys_[key] = generation_;
   }
-  keys_[key] = generation_;
+  update_none();
 }
 
 bool pending_invalidations::contains(const std::string& key,
@@ -34,6 +33,7 @@ void pending_invalidations::erase(const std::string& key, uint64_t generation) {
   std::lock_guard<std::mutex> guard{mutex_};
   if (auto it = keys_.find(key); it != keys_.end() && it->second == generation)
     keys_.erase(it);
+  update_none();
 }
 
 void pending_invalidations::server_seen(const std::string& run_id) {
@@ -44,6 +44,7 @@ void pending_invalidations::server_seen(const std::string& run_id) {
     everything_ = true;
     keys_.clear();
     ++generation_;
+    update_none();
   }
   run_id_ = run_id;
 }
@@ -58,6 +59,7 @@ void pending_invalidations::flushed(uint64_t generation) {
   std::lock_guard<std::mutex> guard{mutex_};
   if (generation == generation_)
     everything_ = false;
+  update_none();
 }
 
 std::size_t pending_invalidations::size() const {

@@ -8,6 +8,7 @@
 // So an outage, or a hung Redis that kept its data, costs misses, never a
 // stale or deleted session.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -46,13 +47,25 @@ public:
 
   std::size_t size() const;
 
+  /// Whether nothing at all is pending (without the lock: the readers'
+  /// fast path).
+  bool none() const {
+    return none_.load(std::memory_order_acquire);
+  }
+
 private:
+  /// Keeps none_ true exactly while nothing is pending; under the mutex.
+  void update_none() {
+    none_.store(!everything_ && keys_.empty(), std::memory_order_release);
+  }
+
   mutable std::mutex mutex_;
   std::size_t max_keys_;
   std::unordered_map<std::string, uint64_t> keys_;  // key -> generation
   std::string run_id_;  // of the Redis run last seen
   bool everything_ = false;
   uint64_t generation_ = 0;  // bumped by every add()
+  std::atomic<bool> none_{true};
 };
 
 class redis_cache {

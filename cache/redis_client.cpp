@@ -7,11 +7,10 @@
 #include <array>
 #include <cassert>
 #include <cerrno>
-#include <charconv>
-#include <random>
 #include <stdexcept>
 #include <utility>
 
+#include "cache/redis_wire.hpp"
 #include "cache/sigpipe_guard.hpp"
 
 namespace memoryd::cache {
@@ -36,34 +35,11 @@ return 1
 
 const std::string tombstone_value = std::to_string(tombstone_revision) + ":";
 
-std::optional<entry> decode(std::string_view stored) {
-  auto colon = stored.find(':');
-  if (colon == std::string_view::npos)
-    return std::nullopt;
-  int64_t revision = 0;
-  auto digits_end = stored.data() + colon;
-  auto [end, ec] = std::from_chars(stored.data(), digits_end, revision);
-  if (ec != std::errc{} || end != digits_end || revision == tombstone_revision
-      || colon + 1 == stored.size())  // a fence: see cache_entry.hpp
-    return std::nullopt;
-  return entry{revision, std::string{stored.substr(colon + 1)}};
-}
-
 timeval to_timeval(std::chrono::milliseconds ms) {
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(ms);
   auto usecs = std::chrono::duration_cast<std::chrono::microseconds>(ms - secs);
   return timeval{static_cast<time_t>(secs.count()),
                  static_cast<suseconds_t>(usecs.count())};
-}
-
-// Equal jitter: a random wait in [backoff/2, backoff], so that clients that
-// failed together do not come back together; never below min_backoff.
-std::chrono::milliseconds jittered(std::chrono::milliseconds backoff,
-                                   std::chrono::milliseconds floor) {
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  std::uniform_int_distribution<int64_t> half{0, backoff.count() / 2};
-  auto wait = backoff - std::chrono::milliseconds{half(rng)};
-  return std::max(wait, floor);
 }
 
 bool is_noscript(const redisReply& reply) {
@@ -97,7 +73,8 @@ void redis_client::reply_deleter::operator()(redisReply* reply) const noexcept {
 }
 
 redis_client::redis_client(redis_options options)
-  : options_(std::move(options)) {
+  : options_(std::move(options)),
+    backoff_(options_.min_backoff, options_.max_backoff) {
   if (options_.connect_timeout <= 0ms || options_.command_timeout <= 0ms)
     throw std::invalid_argument("Redis timeouts must be positive");
   if (options_.max_backoff < options_.min_backoff)
@@ -114,7 +91,7 @@ std::optional<entry> redis_client::get(const std::string& key) {
     return std::nullopt;
   if (!accept(reply, REDIS_REPLY_STRING, "GET"))
     return std::nullopt;
-  return decode({reply->str, reply->len});
+  return decode_stored({reply->str, reply->len});
 }
 
 bool redis_client::put_if_newer(const std::string& key, int64_t revision,
@@ -248,7 +225,7 @@ bool redis_client::ensure_connected() {
   ctx_ = std::move(ctx);
   if (!handshake())
     return false;
-  backoff_ = 0ms;
+  backoff_.reset();
   return true;
 }
 
@@ -269,13 +246,7 @@ bool redis_client::handshake() {
   auto info = call({"INFO", "server"}, REDIS_REPLY_STRING);
   if (!info)
     return false;
-  std::string_view text{info->str, info->len};
-  constexpr std::string_view field = "run_id:";
-  server_run_id_.clear();
-  if (auto at = text.find(field); at != std::string_view::npos) {
-    auto value = text.substr(at + field.size());
-    server_run_id_ = std::string{value.substr(0, value.find_first_of("\r\n"))};
-  }
+  server_run_id_ = run_id_of({info->str, info->len});
   return true;
 }
 
@@ -327,10 +298,7 @@ void redis_client::fail(std::string what) {
   ++errors_;
   last_error_ = options_.host + ":" + std::to_string(options_.port) + ": "
                 + std::move(what);
-  backoff_ = backoff_ == 0ms ? options_.min_backoff
-                             : std::min(backoff_ * 2, options_.max_backoff);
-  retry_at_ = std::chrono::steady_clock::now()
-              + jittered(backoff_, options_.min_backoff);
+  retry_at_ = std::chrono::steady_clock::now() + backoff_.next();
 }
 
 } // namespace memoryd::cache

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/backoff.hpp"
 #include "cache/cache_entry.hpp"
 
 struct redisContext;
@@ -121,7 +122,7 @@ private:
   redis_options options_;
   context_ptr ctx_;
   std::chrono::steady_clock::time_point retry_at_{};
-  std::chrono::milliseconds backoff_{0};
+  backoff backoff_;
   uint64_t errors_ = 0;
   uint64_t connect_attempts_ = 0;
   std::string last_error_;

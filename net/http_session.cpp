@@ -334,7 +334,33 @@ void http_session::dispatch_request() {
       log_answer(to_string(request.target), answer->status);
       return send(std::move(*answer), false);
     }
+    auto held = std::make_shared<api_request>(std::move(request));
+    auto later = [self = shared_from_this(), seq = seq_,
+                  held](std::optional<api_response> answer) mutable {
+      asio::post(self->tcp_layer().get_executor(),
+                 [self, seq, held, answer = std::move(answer)]() mutable {
+                   self->on_direct_answer(seq, std::move(*held),
+                                          std::move(answer));
+                 });
+    };
+    if (direct->answer_later(*held, std::move(later)))
+      return;
+    request = std::move(*held);
   }
+  dispatch(std::move(request));
+}
+
+void http_session::on_direct_answer(uint64_t seq, api_request request,
+                                    std::optional<api_response> answer) {
+  if (phase_ != phase::waiting || seq != seq_)
+    return;  // answered by the deadline already, or the connection is gone
+  if (!answer)
+    return dispatch(std::move(request));
+  log_answer(to_string(request.target), answer->status);
+  send(std::move(*answer), false);
+}
+
+void http_session::dispatch(api_request request) {
   auto responder = std::make_shared<http_responder>(weak_from_this(), seq_,
                                                     state_->gate, request_id_);
   try {

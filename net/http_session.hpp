@@ -124,6 +124,12 @@ private:
   void on_body(boost::beast::error_code ec, std::size_t n);
   void on_read_error(boost::beast::error_code ec);
   void dispatch_request();
+  /// What direct_answers::answer_later() found for request `seq`: sent, or
+  /// (nullopt) the request is dispatched after all.
+  void on_direct_answer(uint64_t seq, api_request request,
+                        std::optional<api_response> answer);
+  /// Hands the request to the actors; the answer comes through deliver().
+  void dispatch(api_request request);
   void on_answer(uint64_t seq, api_response response);
   void on_deadline(uint64_t seq, boost::beast::error_code ec);
   void send(api_response response, bool close_after);

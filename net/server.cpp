@@ -155,6 +155,8 @@ void server::impl::start() {
   if (stage_ == stage::running)
     return;
   stage_ = stage::running;
+  if (const auto& direct = state_->options.direct)
+    direct->start(ioc_, state_->options.threads);
   asio::post(acceptor_.get_executor(), [this] { accept(); });
   std::lock_guard threads_lock{threads_mutex_};
   running_threads_ = state_->options.threads;
@@ -258,6 +260,8 @@ void server::impl::shutdown(std::chrono::milliseconds grace) {
     state_->in_flight.wait_for_zero(grace);
     for (const auto& session : state_->sessions.live())
       session->close();
+    if (const auto& direct = state_->options.direct)
+      direct->stop();  // else its connections keep the io threads running
     stop_io();
   }
   // No io thread runs any more: safe to touch the acceptor from here.

@@ -42,7 +42,8 @@ struct server_options {
   /// outlive the server.
   telemetry::http_metrics* metrics = nullptr;
   /// Asked before each dispatch; null: every request is dispatched.
-  std::shared_ptr<const direct_answers> direct;
+  /// Started with the io threads, stopped at shutdown.
+  std::shared_ptr<direct_answers> direct;
 };
 
 /// Called on an Asio thread for every routed request; must not block.

@@ -1,0 +1,64 @@
+#include "cache/redis_read_pool.hpp"
+
+namespace memoryd::cache {
+
+redis_read_pool::redis_read_pool(redis_options options,
+                                 std::shared_ptr<pending_invalidations> pending)
+  : options_(std::move(options)), pending_(std::move(pending)) {
+  // nop
+}
+
+void redis_read_pool::start(boost::asio::io_context& io,
+                            std::size_t count) {
+  auto opened = std::make_shared<connections>();
+  for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
+    // A restart of Redis, seen first here, makes everything suspect.
+    auto connection = redis_async_connection::make(
+      io, options_,
+      [pending = pending_](const std::string& run_id) {
+        pending->server_seen(run_id);
+      });
+    connection->start();
+    opened->push_back(std::move(connection));
+  }
+  connections_.store(std::move(opened));
+}
+
+void redis_read_pool::close() {
+  if (auto opened = connections_.exchange(nullptr))
+    for (const auto& connection : *opened)
+      connection->close();
+}
+
+bool redis_read_pool::get(const std::string& key, get_handler done) {
+  auto opened = connections_.load();
+  if (!opened || !trusted(*pending_, key))
+    return false;
+  const auto n = opened->size();
+  const auto first = next_.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& connection = (*opened)[(first + i) % n];
+    if (!connection->ready())
+      continue;
+    // Checked again on the reply: an invalidation that failed while the
+    // GET was out makes what it read suspect.
+    connection->get(key, [pending = pending_, key, done = std::move(done)](
+                           std::optional<entry> found) {
+      if (found && !trusted(*pending, key))
+        found.reset();
+      done(std::move(found));
+    });
+    return true;
+  }
+  return false;
+}
+
+bool redis_read_pool::trusted(const pending_invalidations& pending,
+                              const std::string& key) {
+  if (pending.none())
+    return true;
+  uint64_t generation = 0;
+  return !pending.everything(generation) && !pending.contains(key, generation);
+}
+
+} // namespace memoryd::cache
