@@ -26,14 +26,14 @@ struct redis_async_connection::hooks {
   }
   static void add_read(void* p) {
     of(p).want_read_ = true;
-    of(p).watch_read();
+    of(p).watch(direction::read);
   }
   static void del_read(void* p) {
     of(p).want_read_ = false;
   }
   static void add_write(void* p) {
     of(p).want_write_ = true;
-    of(p).watch_write();
+    of(p).watch(direction::write);
   }
   static void del_write(void* p) {
     of(p).want_write_ = false;
@@ -257,46 +257,32 @@ void redis_async_connection::on_freed() {
   });
 }
 
-void redis_async_connection::watch_read() {
-  if (!want_read_ || reading_ || !socket_)
+void redis_async_connection::watch(direction d) {
+  const bool write = d == direction::write;
+  if (!(write ? want_write_ : want_read_) || (write ? writing_ : reading_)
+      || !socket_)
     return;
-  reading_ = true;
+  (write ? writing_ : reading_) = true;
   socket_->async_wait(
-    asio::posix::descriptor_base::wait_read,
-    [self = shared_from_this(), gen = generation_](boost::system::error_code ec) {
+    write ? asio::posix::descriptor_base::wait_write
+          : asio::posix::descriptor_base::wait_read,
+    [self = shared_from_this(), gen = generation_,
+     write](boost::system::error_code ec) {
       if (gen != self->generation_)
         return;  // a handler of a connection that is gone
-      self->reading_ = false;
+      (write ? self->writing_ : self->reading_) = false;
       if (ec)
         return self->fail();
-      if (!self->want_read_)
+      if (!(write ? self->want_write_ : self->want_read_))
         return;
-      redisAsyncHandleRead(self->ac_);
-      if (gen == self->generation_)
-        self->watch_read();
-    });
-}
-
-void redis_async_connection::watch_write() {
-  if (!want_write_ || writing_ || !socket_)
-    return;
-  writing_ = true;
-  socket_->async_wait(
-    asio::posix::descriptor_base::wait_write,
-    [self = shared_from_this(), gen = generation_](boost::system::error_code ec) {
-      if (gen != self->generation_)
-        return;
-      self->writing_ = false;
-      if (ec)
-        return self->fail();
-      if (!self->want_write_)
-        return;
-      {
+      if (write) {
         sigpipe_guard guard;  // Redis may have gone: EPIPE, not SIGPIPE
         redisAsyncHandleWrite(self->ac_);
+      } else {
+        redisAsyncHandleRead(self->ac_);
       }
       if (gen == self->generation_)
-        self->watch_write();
+        self->watch(write ? direction::write : direction::read);
     });
 }
 

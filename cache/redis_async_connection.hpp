@@ -86,8 +86,10 @@ private:
   void fail();
   /// hiredis freed the context (ev.cleanup).
   void on_freed();
-  void watch_read();
-  void watch_write();
+  enum class direction { read, write };
+  /// Waits until the socket is ready in `d`, if hiredis wants that, and
+  /// then lets hiredis read or write.
+  void watch(direction d);
 
   strand strand_;
   redis_options options_;

@@ -186,3 +186,34 @@ BOOST_AUTO_TEST_CASE(a_dead_redis_is_declined_until_it_is_back) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(authenticates_and_selects_the_database) {
+  redis_process server{"s3cret"};
+  redis_options options;
+  options.port = server.port();
+  options.password = "s3cret";
+  options.db = 3;
+  redis_client writer{options};
+  BOOST_REQUIRE_MESSAGE(writer.put_if_newer("k", 1, "in db 3", 60s),
+                        writer.last_error());
+  boost::asio::io_context io;
+  redis_read_pool pool{options, std::make_shared<pending_invalidations>(10)};
+  pool.start(io, 1);
+  std::optional<entry> found;
+  bool asked = false, answered = false;
+  // Runs the io_context until the read is answered: ready first, then read.
+  BOOST_TEST(eventually(5s, [&] {
+    io.run_for(10ms);
+    if (!asked)
+      asked = pool.get("k", [&](std::optional<entry> e) {
+        found = std::move(e);
+        answered = true;
+      });
+    io.run_for(10ms);
+    return answered;
+  }));
+  BOOST_REQUIRE(found.has_value());
+  BOOST_TEST(found->value == "in db 3");
+  pool.close();
+  io.run_for(100ms);
+}
