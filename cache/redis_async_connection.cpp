@@ -133,9 +133,15 @@ void redis_async_connection::connect() {
         return;
       if (ec || found.empty())
         return self->on_freed();  // counts the failure, retries later
-      auto* ac = redisAsyncConnect(
-        found.begin()->endpoint().address().to_string().c_str(),
-        self->options_.port);
+      // IPv4 first, as hiredis itself (and so the cache workers) connects.
+      auto address = found.begin()->endpoint().address();
+      for (const auto& e : found)
+        if (e.endpoint().address().is_v4()) {
+          address = e.endpoint().address();
+          break;
+        }
+      auto* ac = redisAsyncConnect(address.to_string().c_str(),
+                                   self->options_.port);
       if (!ac || ac->err) {
         if (ac)
           redisAsyncFree(ac);

@@ -187,9 +187,10 @@ BOOST_AUTO_TEST_CASE(a_dead_redis_is_declined_until_it_is_back) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-BOOST_AUTO_TEST_CASE(authenticates_and_selects_the_database) {
+BOOST_AUTO_TEST_CASE(resolves_a_name_authenticates_and_selects_the_database) {
   redis_process server{"s3cret"};
   redis_options options;
+  options.host = "localhost";  // resolved without blocking; IPv4 first
   options.port = server.port();
   options.password = "s3cret";
   options.db = 3;
