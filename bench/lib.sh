@@ -42,14 +42,14 @@ start_memoryd() {
   echo "memoryd ($name) did not start:"; cat "$log"; exit 1
 }
 
-# start_binary NAME BINARY DATABASE_URL: start_memoryd with another binary
-# (e.g. a baseline build), no Redis.
+# start_binary NAME BINARY DATABASE_URL [REDIS_URL]: start_memoryd with
+# another binary (e.g. a baseline build); no Redis unless given.
 start_binary() {
   local dir
   dir=$(mktemp -d "$work/bin.XXXXXX")
   mkdir -p "$dir/apps"
   ln -s "$2" "$dir/apps/memoryd"
-  MEMORYD_BUILD_DIR=$dir start_memoryd "$1" "$3" ""
+  MEMORYD_BUILD_DIR=$dir start_memoryd "$1" "$3" "${4:-}"
 }
 
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The cost of the telemetry on the hottest read: GET a cached session (64
-# connections, embedded default: SQLite + in-process cache), served by two
-# memoryd binaries side by side in one run, alternating rounds:
+# Cached GETs of two memoryd builds side by side in one run, alternating
+# rounds: what a change costs (or saves) on the hottest read. GET a cached
+# session, 64 connections, on
+#   sqlite   the embedded default: SQLite + in-process cache (default)
+#   pg       PostgreSQL + Redis (each build its own database, one Redis)
+# served by
 #   baseline   $MEMORYD_BASELINE_BIN (a build of the commit before it)
 #   current    this tree's build
 # Prints req/s, p50 and p99 of each (median over rounds) and current/baseline.
 #
-# Usage: MEMORYD_BASELINE_BIN=/path/to/old/memoryd bench/telemetry_cost.sh [SECONDS (5)] [ROUNDS (5)]
+# Usage: MEMORYD_BASELINE_BIN=/path/to/old/memoryd bench/cached_get_vs_baseline.sh
+#          [SECONDS (5)] [ROUNDS (5)] [BACKEND (sqlite|pg)]
 # To build a baseline: git worktree add /tmp/base <commit> && cmake -S /tmp/base
 #   -B /tmp/base/build -G Ninja && cmake --build /tmp/base/build --target memoryd
 # Not part of the test suite: no timing is ever asserted.
@@ -14,12 +18,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-5}
 rounds=${2:-5}
+backend=${3:-sqlite}
 : "${MEMORYD_BASELINE_BIN:?set MEMORYD_BASELINE_BIN to the memoryd to compare with}"
 source bench/lib.sh
 bench_start "$@"
 
-start_binary baseline "$(realpath "$MEMORYD_BASELINE_BIN")" "sqlite://$work/baseline.db"
-start_binary current "$(realpath "${MEMORYD_BUILD_DIR:-build}/apps/memoryd")" "sqlite://$work/current.db"
+# database_for NAME: a fresh database of the chosen backend.
+database_for() {
+  if [ "$backend" = pg ]; then
+    psql -q -X "$MEMORYD_TEST_PG_URL" -c "CREATE DATABASE bench_$1" >/dev/null
+    echo "${MEMORYD_TEST_PG_URL%/postgres}/bench_$1"
+  else
+    echo "sqlite://$work/$1.db"
+  fi
+}
+redis=""
+[ "$backend" = pg ] && redis=$MEMORYD_TEST_REDIS_URL
+start_binary baseline "$(realpath "$MEMORYD_BASELINE_BIN")" "$(database_for baseline)" "$redis"
+start_binary current "$(realpath "${MEMORYD_BUILD_DIR:-build}/apps/memoryd")" "$(database_for current)" "$redis"
 
 session_of() {
   curl -sf -XPOST "http://127.0.0.1:$1/api/sessions" \
@@ -42,7 +58,7 @@ for round in $(seq "$rounds"); do
   fi
 done
 
-echo "command: MEMORYD_BASELINE_BIN=$MEMORYD_BASELINE_BIN bench/telemetry_cost.sh $duration $rounds"
+echo "command: MEMORYD_BASELINE_BIN=$MEMORYD_BASELINE_BIN bench/cached_get_vs_baseline.sh $duration $rounds $backend"
 summarise baseline current
 awk -v b="$(median_of baseline)" -v c="$(median_of current)" \
   'BEGIN { printf "current/baseline throughput: %.3f\n", c / b }'
