@@ -129,6 +129,10 @@ int run(const config::settings& settings) {
   auto actor_threads = or_cores(settings.actor_threads);
   cfg.set("scheduler.max-threads", actor_threads);
   cfg.set("logger.verbosity", caf::atom("quiet"));
+  // One queue that idle workers sleep on, rather than work stealing, whose
+  // idle workers poll with 50 us sleeps and take the cores the io threads,
+  // PostgreSQL and Redis need (docs/architecture.md, "Threads").
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   // Before the actor system: the actors hold it until they are gone.
   auto figures = std::make_shared<telemetry::registry>(
     net::route_labels(), MEMORYD_VERSION, actor_stall_threshold);
