@@ -126,6 +126,42 @@ STORAGE_TEST_CASE(batches_go_oldest_first_and_take_everything_owned) {
   BOOST_TEST(repo.count_expired(cutoff).sessions == 0);
 }
 
+// A run's batches go on from where the previous one ended (next_from):
+// sessions updated at the same moment are not lost at a batch's edge, and
+// one older than where the run is (written meanwhile with an old
+// updated_at) waits for the next run.
+STORAGE_TEST_CASE(a_run_resumes_where_its_last_batch_ended) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  std::set<std::string> expected;
+  for (int i = 0; i < 5; ++i)
+    expected.insert(session_updated_at(sql, cutoff_time - 2h));
+  expected.insert(session_updated_at(sql, cutoff_time - 1h));
+  const auto kept = session_updated_at(sql, cutoff_time);
+  cleanup_repository repo{sql};
+
+  auto batch = repo.delete_expired(cutoff, 2);
+  BOOST_TEST(batch.session_ids.size() == 2u);
+  BOOST_TEST(!batch.next_from.empty());
+  const auto behind = session_updated_at(sql, cutoff_time - 10h);
+  std::set<std::string> deleted;
+  std::vector<std::size_t> sizes;
+  for (;;) {
+    sizes.push_back(batch.session_ids.size());
+    deleted.insert(batch.session_ids.begin(), batch.session_ids.end());
+    const auto from = batch.next_from;
+    batch = repo.delete_expired(cutoff, 2, from);
+    if (batch.session_ids.empty())
+      break;
+  }
+  BOOST_TEST(sizes == (std::vector<std::size_t>{2, 2, 2}));
+  BOOST_TEST(deleted == expected);
+  BOOST_TEST(count_where(sql, "sessions", "session_id", kept) == 1);
+  BOOST_TEST(count_where(sql, "sessions", "session_id", behind) == 1);
+  BOOST_TEST(repo.delete_expired(cutoff, 2).session_ids
+             == std::vector<std::string>{behind});
+}
+
 // A batch writes its change feed events before its DELETE: one that fails
 // at the DELETE leaves every row as it was, events included.
 STORAGE_TEST_CASE(a_batch_that_fails_changes_nothing) {
