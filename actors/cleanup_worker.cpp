@@ -97,10 +97,9 @@ std::string may_go_on(cleanup_worker_state& st, soci::session& sql,
 void rest(const cleanup_worker_state& st, steady_clock::time_point began) {
   if (st.probe)
     st.probe->progress(telemetry::now_ns());
-  const auto took = steady_clock::now() - began;
-  const auto pause = std::chrono::duration_cast<steady_clock::duration>(
-                       st.config.batch_pause)
-                     + took * static_cast<int64_t>(st.config.rest_percent) / 100;
+  const auto pause = rest_after_batch(st.config.batch_pause,
+                                      st.config.rest_percent,
+                                      steady_clock::now() - began);
   // This thread is the worker's own: resting blocks nobody else.
   if (pause.count() > 0)
     std::this_thread::sleep_for(pause);
