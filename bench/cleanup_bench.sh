@@ -45,9 +45,12 @@ INSERT INTO user_preferences (session_id, preferences, updated_at)
 INSERT INTO sites (site_id, session_id, name, site_type, latest_version, created_at, updated_at, revision)
   SELECT gen_random_uuid(), session_id, 'portfolio', 'static', 2, updated_at, updated_at, 2
   FROM sessions WHERE user_id = 'expired';
+-- Distinct hashes: a million equal keys in the hash index on code_sha256
+-- make each insert walk one ever longer overflow chain: quadratic (a
+-- million versions of one hash took over 15 minutes).
 INSERT INTO site_versions (site_id, version, code, code_size, code_sha256, changes, created_at)
   SELECT s.site_id, v, '<html><body><h1>portfolio ' || v || '</h1></body></html>', 52,
-         repeat('a', 64), 'bench', s.created_at
+         md5(s.site_id::text || v) || md5(v || s.site_id::text), 'bench', s.created_at
   FROM sites s CROSS JOIN generate_series(1, 2) v;
 VACUUM ANALYZE;
 SQL
