@@ -24,4 +24,11 @@ std::chrono::nanoseconds sleep_before(wall_time now, wall_time next,
   return std::clamp(left, std::chrono::nanoseconds{0}, longest);
 }
 
+std::chrono::nanoseconds rest_after_batch(std::chrono::milliseconds pause,
+                                          std::size_t percent,
+                                          std::chrono::nanoseconds took) {
+  const auto spent = std::max(took, std::chrono::nanoseconds{0});
+  return pause + spent * static_cast<int64_t>(percent) / 100;
+}
+
 } // namespace memoryd

@@ -1,9 +1,11 @@
 #pragma once
 
-// When the retention cleanup runs: pure functions of the wall clock, so
-// that they are tested without waiting for a night.
+// When the retention cleanup runs, and how it paces itself: pure
+// functions of the clocks, so that they are tested without waiting for a
+// night.
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 
@@ -31,5 +33,13 @@ bool needs_catch_up(std::optional<wall_time> last_success, wall_time now);
 /// on the steady clock.
 std::chrono::nanoseconds sleep_before(wall_time now, wall_time next,
                                       std::chrono::nanoseconds longest);
+
+/// How long the cleanup rests after a batch that took `took`: `pause`
+/// (CLEANUP_BATCH_PAUSE_MS) plus `percent` of `took`
+/// (CLEANUP_BATCH_REST_PERCENT), so that a batch slowed by a busy
+/// database leaves it a longer rest.
+std::chrono::nanoseconds rest_after_batch(std::chrono::milliseconds pause,
+                                          std::size_t percent,
+                                          std::chrono::nanoseconds took);
 
 } // namespace memoryd

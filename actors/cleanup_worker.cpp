@@ -92,14 +92,17 @@ std::string may_go_on(cleanup_worker_state& st, soci::session& sql,
   return {};
 }
 
-/// After a batch: the run makes progress (a long run is busy, not
-/// stalled), then rests.
-void rest(const cleanup_worker_state& st) {
+/// After a batch that began at `began`: the run makes progress (a long run
+/// is busy, not stalled), then rests.
+void rest(const cleanup_worker_state& st, steady_clock::time_point began) {
   if (st.probe)
     st.probe->progress(telemetry::now_ns());
+  const auto pause = rest_after_batch(st.config.batch_pause,
+                                      st.config.rest_percent,
+                                      steady_clock::now() - began);
   // This thread is the worker's own: resting blocks nobody else.
-  if (st.config.batch_pause.count() > 0)
-    std::this_thread::sleep_for(st.config.batch_pause);
+  if (pause.count() > 0)
+    std::this_thread::sleep_for(pause);
 }
 
 /// The code blobs no version needs any more (of the sessions deleted now or
@@ -115,13 +118,14 @@ std::string collect_blobs(cleanup_worker_state& st, soci::session& sql,
     do {
       if (auto why = may_go_on(st, sql, lock); !why.empty())
         return why;
+      const auto began = steady_clock::now();
       storage::with_retry(sql, while_locked, [&] {
         auto from = after;
         in_pass += storage::code_blobs::collect_garbage(sql, from,
                                                         st.config.batch_size);
         after = from;
       });
-      rest(st);
+      rest(st, began);
     } while (!after.empty());
     deleted += in_pass;
     if (in_pass == 0)
@@ -142,19 +146,22 @@ std::string delete_batches(cleanup_worker_state& st, soci::session& sql,
                            cleanup_report& out) {
   storage::cleanup_repository repo{sql};
   try {
+    std::string from;  // where the next batch starts
     for (;;) {
       if (auto why = may_go_on(st, sql, lock); !why.empty())
         return why;
       storage::expired_batch batch;
+      const auto began = steady_clock::now();
       storage::with_retry(sql, while_locked, [&] {
-        batch = repo.delete_expired(job.cutoff, st.config.batch_size);
+        batch = repo.delete_expired(job.cutoff, st.config.batch_size, from);
       });
       if (batch.session_ids.empty())
         break;
+      from = batch.next_from;
       out.deleted_sessions += static_cast<int64_t>(batch.session_ids.size());
       out.deleted_sites += static_cast<int64_t>(batch.site_ids.size());
       caf::anon_send(st.listener, atom::cleaned::value, std::move(batch));
-      rest(st);
+      rest(st, began);
     }
     // Batches of `remove(limit)` until one deletes less than a batch.
     auto drain = [&](int64_t& counted, auto remove) -> std::string {
@@ -162,13 +169,14 @@ std::string delete_batches(cleanup_worker_state& st, soci::session& sql,
         if (auto why = may_go_on(st, sql, lock); !why.empty())
           return why;
         std::size_t deleted = 0;
+        const auto began = steady_clock::now();
         storage::with_retry(sql, while_locked, [&] {
           deleted = remove(st.config.batch_size);
         });
         counted += static_cast<int64_t>(deleted);
         if (deleted < st.config.batch_size)
           return {};
-        rest(st);
+        rest(st, began);
       }
     };
     storage::idempotency_repository keys{sql};

@@ -30,6 +30,10 @@ struct cleanup_worker_config {
   /// Rest between batches (CLEANUP_BATCH_PAUSE_MS): a longer run, more of
   /// the database's time left to requests.
   std::chrono::milliseconds batch_pause{0};
+  /// And after it, this percentage of the time the batch took
+  /// (CLEANUP_BATCH_REST_PERCENT): a share of the database's time rather
+  /// than a fixed rate, so a run backs off when the database is slow.
+  std::size_t rest_percent = 0;
   /// SQLite: how long the lock outlives a runner that died (renewed every
   /// batch).
   std::chrono::seconds lease{300};

@@ -94,6 +94,7 @@ actor_topology::actor_topology(caf::actor_system& sys,
   cleanup.url = database;
   cleanup.batch_size = settings.cleanup_batch_size;
   cleanup.batch_pause = settings.cleanup_batch_pause;
+  cleanup.rest_percent = settings.cleanup_batch_rest_percent;
   cleanup.key_ttl = settings.idempotency_key_ttl;
   cleanup.event_ttl = settings.event_retention;
   scheduler_ = spawn_probed(sys, reg, "scheduler", 0, scheduler, figures,

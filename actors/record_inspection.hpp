@@ -144,7 +144,8 @@ typename Inspector::result_type inspect(Inspector& f, event_page& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, expired_batch& x) {
-  return f(caf::meta::type_name("expired_batch"), x.session_ids, x.site_ids);
+  return f(caf::meta::type_name("expired_batch"), x.session_ids, x.site_ids,
+           x.next_from);
 }
 
 } // namespace memoryd::storage

@@ -205,6 +205,11 @@ const std::vector<option>& table() {
       "the retention cleanup's rest between batches, leaving the database "
       "to the requests"},
      duration(&settings::cleanup_batch_pause, 0, 10000, "CLEANUP_BATCH_PAUSE_MS")},
+    {{"CLEANUP_BATCH_REST_PERCENT", "0",
+      "the retention cleanup's further rest after a batch, in percent of "
+      "the time that batch took (it backs off when the database is slow)"},
+     number(&settings::cleanup_batch_rest_percent, 0, 10000,
+            "CLEANUP_BATCH_REST_PERCENT")},
     {{"IDEMPOTENCY_KEY_HOURS", "24",
       "how long a write's Idempotency-Key is remembered"},
      duration(&settings::idempotency_key_ttl, 1, 24 * 365, "IDEMPOTENCY_KEY_HOURS")},

@@ -15,6 +15,9 @@ namespace memoryd::storage {
 struct expired_batch {
   std::vector<std::string> session_ids;
   std::vector<std::string> site_ids;
+  /// Where the run's next batch starts: the newest updated_at this one
+  /// picked, in the database's own form (pass it back as is).
+  std::string next_from;
 };
 
 /// Sessions and sites, deleted or (dry run) to be deleted.

@@ -21,8 +21,9 @@ namespace {
 // Oldest first, served by sessions_updated_at_idx; the batch's rows are
 // locked until its commit (dialect::skip_locked_sql).
 constexpr const char* expired_sessions_sql =
-  "SELECT session_id FROM sessions WHERE updated_at < :cutoff"
-  " ORDER BY updated_at LIMIT :limit";
+  "SELECT session_id, updated_at FROM sessions WHERE updated_at < :cutoff";
+constexpr const char* resume_condition_sql = " AND updated_at >= :from";
+constexpr const char* oldest_first_sql = " ORDER BY updated_at LIMIT :limit";
 
 // Read after the sessions are locked: no site can be added below them
 // until the commit, so the list is complete.
@@ -89,7 +90,8 @@ cleanup_repository::cleanup_repository(soci::session& sql) : sql_(sql) {
 }
 
 expired_batch cleanup_repository::delete_expired(const std::string& cutoff,
-                                                 std::size_t limit) {
+                                                 std::size_t limit,
+                                                 const std::string& from) {
   if (limit < 1)
     throw std::invalid_argument("a cleanup batch holds at least one session");
   const auto at = dialect::timestamp_to_db(cutoff, "cutoff");
@@ -104,10 +106,20 @@ expired_batch cleanup_repository::delete_expired(const std::string& cutoff,
   if (const auto async = dialect::async_commit_sql(b); !async.empty())
     sql_ << async;
   auto picked = id_buffer(limit);
-  sql_ << std::string{expired_sessions_sql} + std::string{dialect::skip_locked_sql(b)},
-    soci::use(at, "cutoff"), soci::use(n, "limit"), soci::into(picked);
+  auto picked_at = id_buffer(limit);
+  const auto pick_sql = std::string{expired_sessions_sql}
+                        + (from.empty() ? "" : resume_condition_sql)
+                        + oldest_first_sql
+                        + std::string{dialect::skip_locked_sql(b)};
+  if (from.empty())
+    sql_ << pick_sql, soci::use(at, "cutoff"), soci::use(n, "limit"),
+      soci::into(picked), soci::into(picked_at);
+  else
+    sql_ << pick_sql, soci::use(at, "cutoff"), soci::use(from, "from"),
+      soci::use(n, "limit"), soci::into(picked), soci::into(picked_at);
   if (picked.empty())
     return out;  // rolled back: nothing was written
+  out.next_from = picked_at.back();
   const auto ids = dialect::id_list(b, picked);
   const auto in_ids = std::string{dialect::in_id_list_sql(b)};
 

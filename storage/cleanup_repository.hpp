@@ -30,8 +30,13 @@ public:
   /// session that another transaction holds (being updated, or a site being
   /// added below it) is passed over, and the DELETE checks the cutoff again,
   /// so a session updated while a run is under way survives. Returns what
-  /// was deleted; no sessions when none is left.
-  expired_batch delete_expired(const std::string& cutoff, std::size_t limit);
+  /// was deleted; no sessions when none is left. `from`, the previous
+  /// batch's next_from (empty for a run's first), skips the sessions
+  /// updated before it: the index entries of those the run deleted stay
+  /// until a vacuum, and each batch would step over all of them again.
+  /// So a session passed over stays until the next run.
+  expired_batch delete_expired(const std::string& cutoff, std::size_t limit,
+                               const std::string& from = {});
 
   /// What delete_expired would delete now in all (a dry run).
   expired_counts count_expired(const std::string& cutoff);

@@ -126,6 +126,121 @@ STORAGE_TEST_CASE(batches_go_oldest_first_and_take_everything_owned) {
   BOOST_TEST(repo.count_expired(cutoff).sessions == 0);
 }
 
+// A run's batches go on from where the previous one ended (next_from):
+// sessions updated at the same moment are not lost at a batch's edge, and
+// one older than where the run is (written meanwhile with an old
+// updated_at) waits for the next run.
+STORAGE_TEST_CASE(a_run_resumes_where_its_last_batch_ended) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  std::set<std::string> expected;
+  for (int i = 0; i < 5; ++i)
+    expected.insert(session_updated_at(sql, cutoff_time - 2h));
+  expected.insert(session_updated_at(sql, cutoff_time - 1h));
+  const auto kept = session_updated_at(sql, cutoff_time);
+  cleanup_repository repo{sql};
+
+  auto batch = repo.delete_expired(cutoff, 2);
+  BOOST_TEST(batch.session_ids.size() == 2u);
+  BOOST_TEST(!batch.next_from.empty());
+  const auto behind = session_updated_at(sql, cutoff_time - 10h);
+  std::set<std::string> deleted;
+  std::vector<std::size_t> sizes;
+  for (;;) {
+    sizes.push_back(batch.session_ids.size());
+    deleted.insert(batch.session_ids.begin(), batch.session_ids.end());
+    const auto from = batch.next_from;
+    batch = repo.delete_expired(cutoff, 2, from);
+    if (batch.session_ids.empty())
+      break;
+  }
+  BOOST_TEST(sizes == (std::vector<std::size_t>{2, 2, 2}));
+  BOOST_TEST(deleted == expected);
+  BOOST_TEST(count_where(sql, "sessions", "session_id", kept) == 1);
+  BOOST_TEST(count_where(sql, "sessions", "session_id", behind) == 1);
+  BOOST_TEST(repo.delete_expired(cutoff, 2).session_ids
+             == std::vector<std::string>{behind});
+}
+
+// A batch writes its change feed events before its DELETE: one that fails
+// at the DELETE leaves every row as it was, events included.
+STORAGE_TEST_CASE(a_batch_that_fails_changes_nothing) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  const auto expired = session_updated_at(sql, cutoff_time - 1h);
+  const auto site = random_uuid();
+  insert_site_tree(sql, expired, site);
+  const auto events_before = count_where(sql, "events", "session_id", expired);
+  // The sessions' DELETE, the batch's last statement, fails.
+  if (backend_name == std::string{"postgresql"}) {
+    sql << "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+           " $$ BEGIN RAISE EXCEPTION 'refused'; END $$";
+    sql << "CREATE TRIGGER refuse BEFORE DELETE ON sessions"
+           " FOR EACH ROW EXECUTE FUNCTION refuse()";
+  } else {
+    sql << "CREATE TRIGGER refuse BEFORE DELETE ON sessions"
+           " BEGIN SELECT RAISE(ABORT, 'refused'); END";
+  }
+  cleanup_repository repo{sql};
+  BOOST_CHECK_THROW(repo.delete_expired(cutoff, 10), std::exception);
+
+  BOOST_TEST(count_where(sql, "sessions", "session_id", expired) == 1);
+  BOOST_TEST(count_where(sql, "user_preferences", "session_id", expired) == 1);
+  BOOST_TEST(site_tree_rows(sql, site) == 4);
+  BOOST_TEST(count_where(sql, "events", "session_id", expired)
+             == events_before);
+
+  sql << "DROP TRIGGER refuse" + std::string{backend_name == std::string{
+                                               "postgresql"}
+                                               ? " ON sessions"
+                                               : ""};
+  BOOST_TEST(repo.delete_expired(cutoff, 10).site_ids
+             == std::vector<std::string>{site});
+  BOOST_TEST(site_tree_rows(sql, site) == 0);
+  BOOST_TEST(count_where(sql, "user_preferences", "session_id", expired) == 0);
+}
+
+// A site with several versions, each audited and deployed, goes whole;
+// a live session's site beside it keeps every row.
+STORAGE_TEST_CASE(every_version_audit_and_deployment_of_an_expired_site_goes) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  const auto expired = session_updated_at(sql, cutoff_time - 1h);
+  const auto kept = session_updated_at(sql, cutoff_time + 1h);
+  const auto gone_site = random_uuid();
+  const auto kept_site = random_uuid();
+  insert_site_tree(sql, expired, gone_site);
+  insert_site_tree(sql, kept, kept_site);
+  const std::string t = "2026-11-24T02:00:00.000000Z";
+  for (const auto& site : {gone_site, kept_site}) {
+    for (long long v = 2; v <= 4; ++v) {
+      const auto audit = random_uuid();
+      const auto deployment = random_uuid();
+      sql << "INSERT INTO site_versions (site_id, version, code, code_size,"
+             " code_sha256, created_at) VALUES (:site, :v, '<p>', 3, 'x', :t)",
+        soci::use(site, "site"), soci::use(v, "v"), soci::use(t, "t");
+      sql << "INSERT INTO audits (audit_id, site_id, version, score,"
+             " created_at) VALUES (:a, :site, :v, 50, :t)",
+        soci::use(audit, "a"), soci::use(site, "site"), soci::use(v, "v"),
+        soci::use(t, "t");
+      sql << "INSERT INTO deployments (deployment_id, site_id, version,"
+             " status, created_at) VALUES (:d, :site, :v, 'pending', :t)",
+        soci::use(deployment, "d"), soci::use(site, "site"),
+        soci::use(v, "v"), soci::use(t, "t");
+    }
+  }
+  BOOST_TEST(site_tree_rows(sql, gone_site) == 13);
+
+  cleanup_repository repo{sql};
+  auto batch = repo.delete_expired(cutoff, 10);
+  BOOST_TEST(batch.session_ids == std::vector<std::string>{expired});
+  BOOST_TEST(batch.site_ids == std::vector<std::string>{gone_site});
+  BOOST_TEST(site_tree_rows(sql, gone_site) == 0);
+  BOOST_TEST(site_tree_rows(sql, kept_site) == 13);
+  BOOST_TEST(count_where(sql, "user_preferences", "session_id", kept) == 1);
+  BOOST_TEST(count_where(sql, "events", "session_id", expired) >= 1);
+}
+
 // PostgreSQL only: on SQLite every writer holds the whole database, so
 // there is no "meanwhile".
 BOOST_AUTO_TEST_CASE(a_session_written_meanwhile_is_passed_over_and_survives) {

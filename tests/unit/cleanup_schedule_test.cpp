@@ -1,5 +1,5 @@
 // When the retention cleanup runs: the next CLEANUP_AT in UTC, the catch-up
-// rule at start, and how long the scheduler sleeps.
+// rule at start, how long the scheduler sleeps, and the rest after a batch.
 
 #include <boost/test/unit_test.hpp>
 
@@ -53,6 +53,14 @@ BOOST_AUTO_TEST_CASE(the_scheduler_never_sleeps_past_its_longest_sleep) {
   BOOST_TEST((sleep_before(now, now + 30s, 60s) == 30s));
   BOOST_TEST((sleep_before(now, now + 23h, 60s) == 60s));
   BOOST_TEST((sleep_before(now, now - 5s, 60s) == 0s), "overdue: at once");
+}
+
+BOOST_AUTO_TEST_CASE(the_rest_after_a_batch_is_the_pause_plus_a_share_of_its_time) {
+  BOOST_TEST(rest_after_batch(25ms, 0, 80ms) == 25ms);
+  BOOST_TEST(rest_after_batch(0ms, 50, 80ms) == 40ms);
+  BOOST_TEST(rest_after_batch(10ms, 150, 80ms) == 130ms);
+  BOOST_TEST(rest_after_batch(0ms, 0, 80ms) == 0ns, "0 and 0: no rest");
+  BOOST_TEST(rest_after_batch(5ms, 100, -1ms) == 5ms, "a clock step back");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
