@@ -132,7 +132,7 @@ void redis_async_connection::connect() {
       if (self->closed_)
         return;
       if (ec || found.empty())
-        return self->on_freed();  // counts the failure, retries later
+        return self->on_freed();  // retries after the backoff
       // IPv4 first, as hiredis itself (and so the cache workers) connects.
       auto address = found.begin()->endpoint().address();
       for (const auto& e : found)
@@ -255,7 +255,6 @@ void redis_async_connection::on_freed() {
   waiting_.clear();
   if (closed_ || !retry_)
     return;
-  errors_.fetch_add(1, std::memory_order_relaxed);
   retry_->expires_after(backoff_.next());
   retry_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec)

@@ -61,11 +61,6 @@ public:
   /// GET `key`; `done` runs once, on the strand. Callable from any thread.
   void get(std::string key, get_handler done);
 
-  /// Failures so far (connects, timeouts, error replies).
-  uint64_t errors() const {
-    return errors_.load(std::memory_order_relaxed);
-  }
-
 private:
   using strand = boost::asio::strand<boost::asio::io_context::executor_type>;
   struct get_call;
@@ -110,7 +105,6 @@ private:
   bool closed_ = false;
   backoff backoff_;
   std::atomic<bool> ready_{false};
-  std::atomic<uint64_t> errors_{0};
 };
 
 } // namespace memoryd::cache
