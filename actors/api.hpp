@@ -154,14 +154,14 @@ public:
     return false;
   }
 
-  /// The server's io_context, which later answers use, and its threads;
-  /// called once before the first request.
-  virtual void start(boost::asio::io_context&, std::size_t) {
+  /// The server's io_contexts, one per io thread, which later answers
+  /// use; called once before the first request.
+  virtual void start(const std::vector<boost::asio::io_context*>&) {
     // nop
   }
 
   /// Called at shutdown, before the io threads are joined: whatever
-  /// start() opened on the io_context closes.
+  /// start() opened on the io_contexts closes.
   virtual void stop() {
     // nop
   }

@@ -25,9 +25,10 @@ bool redis_reads::answer_later(const api_request& request,
   });
 }
 
-void redis_reads::start(boost::asio::io_context& io, std::size_t threads) {
-  // One connection per io thread: each pipelines what its strand collects.
-  pool_->start(io, threads);
+void redis_reads::start(
+  const std::vector<boost::asio::io_context*>& contexts) {
+  // One connection per io thread: each pipelines what its thread asked.
+  pool_->start(contexts);
 }
 
 void redis_reads::stop() {

@@ -28,7 +28,7 @@ public:
   bool answer_later(const api_request& request,
                     completion done) const override;
 
-  void start(boost::asio::io_context& io, std::size_t threads) override;
+  void start(const std::vector<boost::asio::io_context*>& contexts) override;
   void stop() override;
 
 private:

@@ -58,6 +58,12 @@ public:
     return ready_.load(std::memory_order_relaxed);
   }
 
+  /// Whether the caller is on a thread that runs this connection's
+  /// io_context (its GETs then need no hop to another thread).
+  bool runs_here() const {
+    return strand_.get_inner_executor().running_in_this_thread();
+  }
+
   /// GET `key`; `done` runs once, on the strand. Callable from any thread.
   void get(std::string key, get_handler done);
 

@@ -8,13 +8,13 @@ redis_read_pool::redis_read_pool(redis_options options,
   // nop
 }
 
-void redis_read_pool::start(boost::asio::io_context& io,
-                            std::size_t count) {
+void redis_read_pool::start(
+  const std::vector<boost::asio::io_context*>& contexts) {
   auto opened = std::make_shared<connections>();
-  for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
+  for (auto* io : contexts) {
     // A restart of Redis, seen first here, makes everything suspect.
     auto connection = redis_async_connection::make(
-      io, options_,
+      *io, options_,
       [pending = pending_](const std::string& run_id) {
         pending->server_seen(run_id);
       });
@@ -35,7 +35,9 @@ bool redis_read_pool::get(const std::string& key, get_handler done) {
   if (!opened || !trusted(*pending_, key))
     return false;
   const auto n = opened->size();
-  const auto first = next_.fetch_add(1, std::memory_order_relaxed);
+  std::size_t first = 0;  // this thread's own, else any that is ready
+  while (first < n && !(*opened)[first]->runs_here())
+    ++first;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& connection = (*opened)[(first + i) % n];
     if (!connection->ready())

@@ -1,7 +1,8 @@
 #pragma once
 
-// Reads of the shared Redis cache on the HTTP io threads: a few
-// asynchronous connections (redis_async_connection), taken in turn. It
+// Reads of the shared Redis cache on the HTTP io threads: one asynchronous
+// connection (redis_async_connection) per io thread, the caller's own
+// first. It
 // never serves what memoryd could not invalidate: while a key's (or every
 // key's) invalidation is pending (pending_invalidations, shared with the
 // cache workers that write), it does not take the read, and the workers,
@@ -25,10 +26,11 @@ public:
   redis_read_pool(redis_options options,
                   std::shared_ptr<pending_invalidations> pending);
 
-  /// Opens `connections` connections on `io`. Once only.
-  void start(boost::asio::io_context& io, std::size_t connections);
+  /// Opens one connection on each of `contexts`. Once only.
+  void start(const std::vector<boost::asio::io_context*>& contexts);
   /// Closes them (see redis_async_connection::close()) and lets go of
-  /// them: they hold a strand of `io`, which must not outlive it.
+  /// them: they hold strands of the io_contexts, which must not outlive
+  /// them.
   void close();
 
   /// Whether it takes the read of `key`: not before start(), while no
@@ -48,7 +50,6 @@ private:
   /// Null before start() and after close(); atomic, as io threads may
   /// still read while the server shuts down.
   std::atomic<std::shared_ptr<const connections>> connections_;
-  std::atomic<std::size_t> next_{0};
 };
 
 } // namespace memoryd::cache

@@ -32,7 +32,7 @@ public:
   http_responder(const http_responder&) = delete;
   http_responder& operator=(const http_responder&) = delete;
 
-  /// Posts `response` onto the connection's strand; calls after the first
+  /// Posts `response` onto the connection's io thread; calls after the first
   /// are ignored. Does nothing when the connection or server is gone.
   void respond(api_response response) override;
 

@@ -63,14 +63,14 @@ std::string ms(std::chrono::milliseconds d) {
 }
 
 using stream_variant
-  = std::variant<beast::tcp_stream, http_session::tls_stream>;
+  = std::variant<http_session::socket_type, http_session::tls_stream>;
 
-stream_variant make_stream(asio::ip::tcp::socket&& socket,
+stream_variant make_stream(http_session::socket_type&& socket,
                            const server_state& state) {
   if (state.options.tls)
     return stream_variant{std::in_place_type<http_session::tls_stream>,
                           std::move(socket), *state.options.tls};
-  return stream_variant{std::in_place_type<beast::tcp_stream>,
+  return stream_variant{std::in_place_type<http_session::socket_type>,
                         std::move(socket)};
 }
 
@@ -78,10 +78,10 @@ stream_variant make_stream(asio::ip::tcp::socket&& socket,
 
 // -- constructors, destructors, and assignment operators ---------------------
 
-http_session::http_session(tcp::socket&& socket, uint64_t id,
+http_session::http_session(socket_type&& socket, uint64_t id,
                            std::shared_ptr<server_state> state)
   : stream_(make_stream(std::move(socket), *state)),
-    deadline_(tcp_layer().get_executor()),
+    timer_(socket_layer().get_executor()),
     id_(id),
     state_(std::move(state)) {
   // nop
@@ -95,14 +95,14 @@ http_session::~http_session() {
 
 void http_session::run() {
   state_->sessions.add(id_, weak_from_this());
-  asio::dispatch(tcp_layer().get_executor(),
+  asio::dispatch(socket_layer().get_executor(),
                  beast::bind_front_handler(&http_session::handshake,
                                            shared_from_this()));
 }
 
 void http_session::deliver(uint64_t seq, api_response response) {
-  // The Beast chat-multi rule: only the strand touches the stream.
-  asio::post(tcp_layer().get_executor(),
+  // The Beast chat-multi rule: only the io thread touches the stream.
+  asio::post(socket_layer().get_executor(),
              [self = shared_from_this(), seq,
               response = std::move(response)]() mutable {
                self->on_answer(seq, std::move(response));
@@ -110,23 +110,72 @@ void http_session::deliver(uint64_t seq, api_response response) {
 }
 
 void http_session::close_if_idle() {
-  asio::post(tcp_layer().get_executor(), [self = shared_from_this()] {
+  asio::post(socket_layer().get_executor(), [self = shared_from_this()] {
     if (self->phase_ == phase::idle || self->phase_ == phase::handshaking)
       self->close_now();
   });
 }
 
 void http_session::close() {
-  asio::post(tcp_layer().get_executor(),
+  asio::post(socket_layer().get_executor(),
              beast::bind_front_handler(&http_session::close_now,
                                        shared_from_this()));
 }
 
 // -- the stream, plain or TLS ------------------------------------------------
 
-beast::tcp_stream& http_session::tcp_layer() noexcept {
+http_session::socket_type& http_session::socket_layer() noexcept {
   return with_stream(
-    [](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); });
+    [](auto& s) -> socket_type& { return beast::get_lowest_layer(s); });
+}
+
+// -- the one timer -----------------------------------------------------------
+
+void http_session::expire_at(steady_clock::time_point at) {
+  deadline_at_ = at;
+  if (armed_at_ > at)
+    arm(at);  // else it fires first, and on_timer waits on
+}
+
+void http_session::arm(steady_clock::time_point at) {
+  armed_at_ = at;
+  timer_.expires_at(at);  // a pending wait ends with operation_aborted
+  timer_.async_wait(
+    beast::bind_front_handler(&http_session::on_timer, shared_from_this()));
+}
+
+void http_session::on_timer(beast::error_code ec) {
+  if (ec || phase_ == phase::closed)
+    return;  // re-armed or closed
+  const auto now = steady_clock::now();
+  if (timer_.expiry() > now)
+    return;  // re-armed after this wait had completed: the new wait counts
+  armed_at_ = steady_clock::time_point::max();
+  if (now < deadline_at_)
+    return arm(deadline_at_);  // fired early: the deadline moved on
+  on_deadline();
+}
+
+void http_session::on_deadline() {
+  switch (phase_) {
+    case phase::reading:
+      // Cancel the read; its handler answers 408.
+      if (!timed_out_) {
+        timed_out_ = true;
+        beast::error_code ignored;
+        socket_layer().cancel(ignored);
+      }
+      return;
+    case phase::waiting:
+      // The handler may still be busy with it: close rather than reuse.
+      return send_error(503, error_type::unavailable,
+                        "no answer within "
+                          + ms(state_->options.request_timeout));
+    default:
+      // A TLS handshake, a keep-alive wait, a write or the lingering ran
+      // out: nothing to answer. Pending operations end with an error.
+      return close_now();
+  }
 }
 
 // -- the request cycle -------------------------------------------------------
@@ -136,7 +185,7 @@ void http_session::handshake() {
   if (tls == nullptr)
     return wait_for_request();
   phase_ = phase::handshaking;
-  tcp_layer().expires_after(state_->options.request_timeout);
+  expire_at(steady_clock::now() + state_->options.request_timeout);
   tls->async_handshake(ssl::stream_base::server,
                        beast::bind_front_handler(&http_session::on_handshake,
                                                  shared_from_this()));
@@ -161,7 +210,7 @@ void http_session::wait_for_request() {
     return close_now();
   if (buffer_.size() > 0)
     return start_request(); // pipelined: the next request has begun
-  tcp_layer().expires_after(state_->options.idle_timeout);
+  expire_at(steady_clock::now() + state_->options.idle_timeout);
   with_stream([this](auto& s) {
     s.async_read_some(buffer_.prepare(first_read_size),
                       beast::bind_front_handler(&http_session::on_first_bytes,
@@ -190,12 +239,8 @@ void http_session::start_request() {
   metrics_route_ = route_count;  // unmatched until routed
   in_flight_.emplace(state_->in_flight);
 
-  tcp_layer().expires_never(); // the request deadline takes over
   started_at_ = steady_clock::now();
-  deadline_at_ = started_at_ + options.request_timeout;
-  deadline_.expires_at(deadline_at_);
-  deadline_.async_wait(beast::bind_front_handler(
-    &http_session::on_deadline, shared_from_this(), seq_));
+  expire_at(started_at_ + options.request_timeout);
 
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
@@ -321,10 +366,7 @@ void http_session::dispatch_request() {
   }
   if (match.target == route::events_list) {
     // A long poll waits up to max_event_wait before its answer is due.
-    deadline_at_ += max_event_wait;
-    deadline_.expires_at(deadline_at_);
-    deadline_.async_wait(beast::bind_front_handler(
-      &http_session::on_deadline, shared_from_this(), seq_));
+    expire_at(deadline_at_ + max_event_wait);
   }
   auto request = make_api_request(req, std::move(match), request_id_);
   request.tenant = std::move(std::get<principal>(access).tenant);
@@ -337,7 +379,7 @@ void http_session::dispatch_request() {
     auto held = std::make_shared<api_request>(std::move(request));
     auto later = [self = shared_from_this(), seq = seq_,
                   held](std::optional<api_response> answer) mutable {
-      asio::post(self->tcp_layer().get_executor(),
+      asio::post(self->socket_layer().get_executor(),
                  [self, seq, held, answer = std::move(answer)]() mutable {
                    self->on_direct_answer(seq, std::move(*held),
                                           std::move(answer));
@@ -379,40 +421,19 @@ void http_session::on_answer(uint64_t seq, api_response response) {
   send(std::move(response), false);
 }
 
-void http_session::on_deadline(uint64_t seq, beast::error_code ec) {
-  if (ec || seq != seq_)
-    return; // cancelled, or left over from an earlier request
-  switch (phase_) {
-    case phase::reading:
-      // Cancel the read; its handler answers 408.
-      timed_out_ = true;
-      tcp_layer().cancel();
-      return;
-    case phase::waiting:
-      // The handler may still be busy with it: close rather than reuse.
-      return send_error(503, error_type::unavailable,
-                        "no answer within "
-                          + ms(state_->options.request_timeout));
-    default:
-      return; // writing has a deadline on the stream
-  }
-}
-
 void http_session::send(api_response response, bool close_after) {
   phase_ = phase::writing;
-  deadline_.cancel();
   if (auto* metrics = state_->options.metrics)
     metrics->record(metrics_route_, response.status,
                     std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      steady_clock::now() - request_started())
+                      steady_clock::now() - started_at_)
                       .count());
   bool keep_alive = keep_alive_ && !close_after && !state_->draining;
   response_ = make_http_response(std::move(response), request_id_, version_,
                                  keep_alive);
   if (head_)
     response_.body().clear(); // RFC 9110 9.3.2: the header only
-  tcp_layer().expires_at(std::max(deadline_at_, steady_clock::now()
-                                                  + min_write_time));
+  expire_at(std::max(deadline_at_, steady_clock::now() + min_write_time));
   with_stream([this, keep_alive](auto& s) {
     http::async_write(s, response_,
                       beast::bind_front_handler(&http_session::on_write,
@@ -421,17 +442,13 @@ void http_session::send(api_response response, bool close_after) {
   });
 }
 
-steady_clock::time_point http_session::request_started() const {
-  return started_at_;
-}
-
 void http_session::log_local_answer(unsigned status) const {
   log_answer("-", status);
 }
 
 void http_session::log_answer(std::string_view route, unsigned status) const {
   // The same line the front actor writes for the requests it answers.
-  auto elapsed = steady_clock::now() - request_started();
+  auto elapsed = steady_clock::now() - started_at_;
   spdlog::info("request id={} route={} status={} ms={:.2f}", request_id_, route,
                status,
                std::chrono::duration<double, std::milli>(elapsed).count());
@@ -462,7 +479,7 @@ void http_session::close_gracefully() {
   phase_ = phase::lingering;
   buffer_.clear();
   // One bound for all of it: close_notify, then the lingering.
-  tcp_layer().expires_after(linger_time);
+  expire_at(steady_clock::now() + linger_time);
   if (auto* tls = std::get_if<tls_stream>(&stream_))
     return tls->async_shutdown(beast::bind_front_handler(
       &http_session::on_tls_shutdown, shared_from_this()));
@@ -478,7 +495,7 @@ void http_session::on_tls_shutdown(beast::error_code) {
 
 void http_session::linger() {
   beast::error_code ec;
-  tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket_layer().shutdown(tcp::socket::shutdown_send, ec);
   if (ec)
     return close_now();
   discard_input();
@@ -487,7 +504,7 @@ void http_session::linger() {
 void http_session::discard_input() {
   // Never committed: the same bytes of the buffer are reused. Below TLS:
   // after close_notify only the TCP bytes are left to drain.
-  tcp_layer().async_read_some(
+  socket_layer().async_read_some(
     buffer_.prepare(discard_size),
     beast::bind_front_handler(&http_session::on_discarded,
                               shared_from_this()));
@@ -504,8 +521,10 @@ void http_session::on_discarded(beast::error_code ec, std::size_t) {
 void http_session::close_now() {
   phase_ = phase::closed;
   in_flight_.reset();
-  deadline_.cancel();
-  tcp_layer().close();
+  armed_at_ = steady_clock::time_point::max();
+  timer_.cancel();
+  beast::error_code ignored;
+  socket_layer().close(ignored);
 }
 
 } // namespace memoryd::net

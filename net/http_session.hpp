@@ -1,7 +1,8 @@
 #pragma once
 
 // One HTTP/1.1 connection, after Beast's async server session: it lives on
-// its own strand and is kept alive by its pending operations. It serves one
+// one io thread (that thread's io_context) and is kept alive by its pending
+// operations. It serves one
 // request at a time (the next is read only after the response is written,
 // which keeps answers in order):
 //
@@ -18,6 +19,11 @@
 // for the TLS handshake (a client that never says hello is cut off) and from
 // the first byte to the written response: while reading it answers 408,
 // while waiting 503 (a later answer is dropped), while writing it closes.
+// One timer serves every phase, and lazily: a phase only moves the deadline,
+// and the timer is re-armed only when that deadline is earlier than the one
+// it waits for (it fires early otherwise, and waits again). A keep-alive
+// request thus costs no timer operation; a connection wakes about once per
+// request_timeout.
 // Errors found here (400, 408, 413, 431, 503) answer with the envelope and
 // close the connection; route errors (400, 404, 405) keep it.
 //
@@ -35,10 +41,11 @@
 #include <utility>
 #include <variant>
 
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -52,13 +59,17 @@ namespace memoryd::net {
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   using tcp = boost::asio::ip::tcp;
-  using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+  /// The io_context's own executor, not a type-erased one: every handler
+  /// of a connection runs on the one thread that runs its io_context, so
+  /// it needs no strand either.
+  using executor = boost::asio::io_context::executor_type;
+  using socket_type = boost::asio::basic_stream_socket<tcp, executor>;
+  using tls_stream = boost::beast::ssl_stream<socket_type>;
 
   // -- constructors, destructors, and assignment operators -------------------
 
-  /// `socket` must use a strand of its own as executor. Speaks TLS when
-  /// `state->options.tls` is set.
-  http_session(tcp::socket&& socket, uint64_t id,
+  /// Speaks TLS when `state->options.tls` is set.
+  http_session(socket_type&& socket, uint64_t id,
                std::shared_ptr<server_state> state);
 
   ~http_session();
@@ -108,10 +119,19 @@ private:
     return std::visit(std::forward<F>(f), stream_);
   }
 
-  /// The TCP stream under it (for timeouts, cancel, shutdown and close).
-  boost::beast::tcp_stream& tcp_layer() noexcept;
+  /// The TCP socket under it (for cancel, shutdown and close).
+  socket_type& socket_layer() noexcept;
 
-  // -- the request cycle, always on the strand --------------------------------
+  // -- the one timer ----------------------------------------------------------
+
+  /// The current phase times out at `at` (see the top of this file).
+  void expire_at(std::chrono::steady_clock::time_point at);
+  void arm(std::chrono::steady_clock::time_point at);
+  void on_timer(boost::beast::error_code ec);
+  /// What the current phase's timeout does.
+  void on_deadline();
+
+  // -- the request cycle, always on the io thread -----------------------------
 
   void handshake();
   void on_handshake(boost::beast::error_code ec);
@@ -131,12 +151,9 @@ private:
   /// Hands the request to the actors; the answer comes through deliver().
   void dispatch(api_request request);
   void on_answer(uint64_t seq, api_response response);
-  void on_deadline(uint64_t seq, boost::beast::error_code ec);
   void send(api_response response, bool close_after);
   void send_error(unsigned status, error_type type, std::string_view message);
   /// The access log line for an answer net gives itself (no actor saw it).
-  /// When the request being served began (its deadline minus the timeout).
-  std::chrono::steady_clock::time_point request_started() const;
   void log_local_answer(unsigned status) const;
   /// The request's log line, as the front actor writes it.
   void log_answer(std::string_view route, unsigned status) const;
@@ -153,7 +170,7 @@ private:
 
   // -- member variables -------------------------------------------------------
 
-  std::variant<boost::beast::tcp_stream, tls_stream> stream_;
+  std::variant<socket_type, tls_stream> stream_;
   boost::beast::flat_buffer buffer_;
   /// Re-emplaced per request: a parser handles one message.
   std::optional<boost::beast::http::request_parser<
@@ -161,11 +178,17 @@ private:
     parser_;
   http_response response_;
 
-  /// The request deadline. Our own timer rather than the stream's, because
-  /// a stream timeout closes the socket and we want to answer 408 or 503.
-  boost::asio::steady_timer deadline_;
-  std::chrono::steady_clock::time_point started_at_;   // of the request
-  std::chrono::steady_clock::time_point deadline_at_;  // start + timeout
+  boost::asio::basic_waitable_timer<
+    std::chrono::steady_clock,
+    boost::asio::wait_traits<std::chrono::steady_clock>, executor>
+    timer_;
+  /// When the timer fires; max() while it does not wait.
+  std::chrono::steady_clock::time_point armed_at_
+    = std::chrono::steady_clock::time_point::max();
+  /// When the current phase times out.
+  std::chrono::steady_clock::time_point deadline_at_;
+  /// When the current request's first byte came.
+  std::chrono::steady_clock::time_point started_at_;
 
   const uint64_t id_;
   const std::shared_ptr<server_state> state_;

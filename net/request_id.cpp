@@ -14,8 +14,10 @@ bool is_valid_request_id(std::string_view id) {
 }
 
 std::string new_request_id() {
-  // The generator is not thread-safe; one per io thread avoids a lock.
-  thread_local boost::uuids::random_generator generate;
+  // Ids need to be unique, not secret: a Mersenne Twister seeded once per
+  // thread from the system's entropy, rather than a getrandom() call per
+  // request. Not thread-safe; one per io thread avoids a lock.
+  thread_local boost::uuids::random_generator_mt19937 generate;
   return boost::uuids::to_string(generate());
 }
 

@@ -16,7 +16,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 
@@ -32,8 +31,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-/// How long shutdown lets the io threads finish closing connections on
-/// their strands before it stops them.
+/// How long shutdown lets the io threads finish closing their connections
+/// before it stops them.
 constexpr auto close_time = std::chrono::seconds{1};
 
 /// Pause before accepting again after the accept failed for lack of a
@@ -75,22 +74,34 @@ struct server::impl {
   void start();
   void shutdown(std::chrono::milliseconds grace);
 
+  using socket_type = http_session::socket_type;
+  using work_guard
+    = asio::executor_work_guard<asio::io_context::executor_type>;
+
   void accept();
-  void on_accept(beast::error_code ec, tcp::socket socket);
-  void admit(tcp::socket socket);
+  void on_accept(beast::error_code ec, socket_type socket);
+  /// The io_context of the next connection: each in turn.
+  asio::io_context& next_context();
+  void admit(socket_type socket);
   /// Answers a connection past max_connections 503 and closes it.
-  void refuse(tcp::socket socket);
-  void run_io();
+  void refuse(socket_type socket);
+  void run_io(asio::io_context& io);
   void stop_io();
+  bool on_io_thread() const;
 
   std::shared_ptr<server_state> state_;
-  // Declared before the acceptor and the timer, so destroyed after them.
-  asio::io_context ioc_;
+  /// One per io thread, each run by that thread alone: a connection lives
+  /// on one of them, and its handlers need neither a strand nor the locks
+  /// of an io_context shared between threads. Declared before the acceptor
+  /// and the timer, so destroyed after them.
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::size_t next_context_ = 0;  // touched by the acceptor's thread only
+  /// Lives on the first io_context.
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
-  /// Keeps run() from returning while answers are in flight and no socket
+  /// Keep run() from returning while answers are in flight and no socket
   /// operation is pending.
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::vector<work_guard> work_;
 
   std::vector<std::thread> threads_;
   std::mutex threads_mutex_;
@@ -102,14 +113,25 @@ struct server::impl {
   uint16_t port_ = 0;
 };
 
+namespace {
+
+std::vector<std::unique_ptr<asio::io_context>> make_contexts(std::size_t n) {
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (std::size_t i = 0; i < n; ++i)
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+  return contexts;
+}
+
+} // namespace
+
 server::impl::impl(server_options options, dispatch_function dispatch)
   : state_(std::make_shared<server_state>(std::move(options),
                                           std::move(dispatch))),
-    ioc_(static_cast<int>(state_->options.threads)),
-    acceptor_(asio::make_strand(ioc_)),
-    accept_retry_(acceptor_.get_executor()),
-    work_(asio::make_work_guard(ioc_)) {
-  // nop
+    contexts_(make_contexts(state_->options.threads)),
+    acceptor_(*contexts_.front()),
+    accept_retry_(acceptor_.get_executor()) {
+  for (auto& io : contexts_)
+    work_.push_back(asio::make_work_guard(*io));
 }
 
 uint16_t server::impl::listen() {
@@ -119,7 +141,7 @@ uint16_t server::impl::listen() {
   const auto& options = state_->options;
   auto where = options.host + ":" + std::to_string(options.port);
   beast::error_code ec;
-  tcp::resolver resolver{ioc_};
+  tcp::resolver resolver{*contexts_.front()};
   auto endpoints = resolver.resolve(options.host, std::to_string(options.port),
                                     tcp::resolver::passive
                                       | tcp::resolver::numeric_service,
@@ -155,16 +177,20 @@ void server::impl::start() {
   if (stage_ == stage::running)
     return;
   stage_ = stage::running;
-  if (const auto& direct = state_->options.direct)
-    direct->start(ioc_, state_->options.threads);
+  if (const auto& direct = state_->options.direct) {
+    std::vector<asio::io_context*> contexts;
+    for (auto& io : contexts_)
+      contexts.push_back(io.get());
+    direct->start(contexts);
+  }
   asio::post(acceptor_.get_executor(), [this] { accept(); });
   std::lock_guard threads_lock{threads_mutex_};
-  running_threads_ = state_->options.threads;
-  for (std::size_t i = 0; i < state_->options.threads; ++i)
-    threads_.emplace_back([this] { run_io(); });
+  running_threads_ = contexts_.size();
+  for (auto& io : contexts_)
+    threads_.emplace_back([this, &io = *io] { run_io(io); });
 }
 
-void server::impl::refuse(tcp::socket socket) {
+void server::impl::refuse(socket_type socket) {
   // Written without waiting: a fresh socket's send buffer takes it whole,
   // and a client that cannot take 200 bytes gets a plain close instead.
   const auto request_id = new_request_id();
@@ -188,11 +214,15 @@ void server::impl::refuse(tcp::socket socket) {
 }
 
 void server::impl::accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_),
+  acceptor_.async_accept(next_context().get_executor(),
                          beast::bind_front_handler(&impl::on_accept, this));
 }
 
-void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
+asio::io_context& server::impl::next_context() {
+  return *contexts_[next_context_++ % contexts_.size()];
+}
+
+void server::impl::on_accept(beast::error_code ec, socket_type socket) {
   if (!acceptor_.is_open())
     return; // shutdown
   if (ec == asio::error::connection_aborted)
@@ -210,7 +240,7 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
   // pass through a busy io_context kept a burst of new clients waiting
   // (of 1000 connecting at once, some for seconds).
   for (int n = 0; n < accept_burst; ++n) {
-    tcp::socket next{asio::make_strand(ioc_)};
+    socket_type next{next_context()};
     acceptor_.accept(next, ec);  // non-blocking: would_block when none
     if (ec)
       break;
@@ -219,7 +249,7 @@ void server::impl::on_accept(beast::error_code ec, tcp::socket socket) {
   accept();
 }
 
-void server::impl::admit(tcp::socket socket) {
+void server::impl::admit(socket_type socket) {
   if (state_->sessions.size() >= state_->options.max_connections)
     return refuse(std::move(socket));
   // Responses go out in one write; no point in Nagle delaying them.
@@ -229,8 +259,8 @@ void server::impl::admit(tcp::socket socket) {
   std::make_shared<http_session>(std::move(socket), id, state_)->run();
 }
 
-void server::impl::run_io() {
-  ioc_.run();
+void server::impl::run_io(asio::io_context& io) {
+  io.run();
   {
     std::lock_guard lock{threads_mutex_};
     --running_threads_;
@@ -242,7 +272,7 @@ void server::impl::shutdown(std::chrono::milliseconds grace) {
   std::lock_guard lock{lifecycle_mutex_};
   if (stage_ == stage::stopped)
     return;
-  if (ioc_.get_executor().running_in_this_thread())
+  if (on_io_thread())
     throw std::logic_error("server::shutdown called on an io thread");
   auto was_running = stage_ == stage::running;
   stage_ = stage::stopped;
@@ -273,16 +303,25 @@ void server::impl::shutdown(std::chrono::milliseconds grace) {
 void server::impl::stop_io() {
   // Without the guard, run() returns once the closes posted above ran and
   // every handler finished; stop() is the backstop for one that does not.
-  work_.reset();
+  for (auto& guard : work_)
+    guard.reset();
   {
     std::unique_lock lock{threads_mutex_};
     threads_done_.wait_for(lock, close_time,
                            [this] { return running_threads_ == 0; });
   }
-  ioc_.stop();
+  for (auto& io : contexts_)
+    io->stop();
   for (auto& thread : threads_)
     thread.join();
   threads_.clear();
+}
+
+bool server::impl::on_io_thread() const {
+  for (const auto& io : contexts_)
+    if (io->get_executor().running_in_this_thread())
+      return true;
+  return false;
 }
 
 // -- server ------------------------------------------------------------------

@@ -1,11 +1,12 @@
 #pragma once
 
-// The HTTP/1.1 front end: Beast on an Asio io_context with N threads, one
-// strand per connection, keep-alive, header and body limits, a whole-request
-// deadline and an idle timeout, X-Request-Id, the error envelope on every
-// error path. Knows nothing of actors: each routed request goes to `dispatch`
-// together with a responder that posts the answer back onto the connection's
-// strand. The caller must call responder::respond exactly once (a responder
+// The HTTP/1.1 front end: Beast on N io threads, each running an Asio
+// io_context of its own, with connections handed to them in turn (a
+// connection stays on its thread); keep-alive, header and body limits, a
+// whole-request deadline and an idle timeout, X-Request-Id, the error
+// envelope on every error path. Knows nothing of actors: each routed request
+// goes to `dispatch` together with a responder that posts the answer back
+// onto the connection's thread. The caller must call responder::respond exactly once (a responder
 // dropped without answering sends a 500 envelope). With a TLS context it
 // serves HTTPS only, the same way.
 

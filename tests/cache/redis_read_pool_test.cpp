@@ -50,7 +50,7 @@ struct pool_fixture {
   std::vector<std::thread> threads;
 
   pool_fixture() {
-    pool.start(io, 2);
+    pool.start({&io, &io});  // two connections on one shared io_context
     for (int i = 0; i < 2; ++i)
       threads.emplace_back([this] { io.run(); });
     BOOST_REQUIRE(eventually(5s, [&] { return taken("warm-up").has_value(); }));
@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(resolves_a_name_authenticates_and_selects_the_database) {
                         writer.last_error());
   boost::asio::io_context io;
   redis_read_pool pool{options, std::make_shared<pending_invalidations>(10)};
-  pool.start(io, 1);
+  pool.start({&io});
   std::optional<entry> found;
   bool asked = false, answered = false;
   // Runs the io_context until the read is answered: ready first, then read.
