@@ -187,8 +187,11 @@ bool read_anchor(soci::session& sql, const std::string& sha256,
 // base's base say which is the keyframe and which the intermediate (a
 // depth-one blob serves as the intermediate of what follows it).
 // The chains this worker extended last, per site, with the blob they
-// ended with: a write that finds its site's latest blob to be that one
-// needs no anchor read. Only ever a hint: store() checks every base.
+// ended with. A write to the site's latest version continues it without
+// reading anything (another worker or daemon may have written to the site
+// since: then the new version is a delta of an older one, which costs some
+// compression and nothing else). Only ever a hint: store() checks every
+// blob and base.
 struct known_chain {
   std::string last_sha256;
   chain c;
@@ -310,6 +313,12 @@ planned_codes plan_codes(soci::session& sql, const std::string& site_id,
   auto& plan = out.plan;
   plan.reserve(codes.size());
   std::unordered_set<std::string_view> planned;
+  // Known: neither the reuse check nor the chain is read; a blob planned
+  // anew that exists after all is found by store() and left as it is.
+  const known_chain* known = nullptr;
+  if (auto it = known_chains().find(site_id);
+      after_version == 0 && it != known_chains().end())
+    known = &it->second;
   chain c;
   bool chain_read = false;
   for (const auto& ref : codes) {
@@ -318,11 +327,12 @@ planned_codes plan_codes(soci::session& sql, const std::string& site_id,
     if (codec::sha256_hex(ref.code) != ref.sha256) {
       e.plain = true;
     } else if (planned.count(ref.sha256) > 0
-               || blob_exists(sql, std::string{ref.sha256}, false)) {
+               || (!known && blob_exists(sql, std::string{ref.sha256}, false))
+               || (known && known->last_sha256 == ref.sha256)) {
       e.reuse = true;
     } else {
       if (!chain_read) {
-        c = chain_after(sql, site_id, after_version);
+        c = known ? known->c : chain_after(sql, site_id, after_version);
         chain_read = true;
       }
       plan_blob(c, e, p);
@@ -398,6 +408,20 @@ void prepare(soci::session& sql, const std::string& site_id,
                                   plan_codes(sql, site_id, 0, codes, p)};
 }
 
+namespace {
+
+// Inserts `e`'s blob unless it exists: whether it inserted.
+bool insert_blob(soci::session& sql, const std::string& sha,
+                 encoded_code& e) {
+  if (e.frame.empty())
+    e.frame = zstd_codec::compress(e.ref.code);
+  return dialect::insert_code_blob(sql, sha, e.base_sha256,
+                                   static_cast<int64_t>(e.ref.code.size()),
+                                   e.frame);
+}
+
+} // namespace
+
 void store(soci::session& sql, std::vector<encoded_code>& plan) {
   for (auto& e : plan) {
     if (e.plain)
@@ -406,7 +430,11 @@ void store(soci::session& sql, std::vector<encoded_code>& plan) {
     // A few rounds at most: each one ends unless another transaction
     // inserted or deleted this very blob meanwhile.
     for (int round = 0;; ++round) {
-      if (blob_exists(sql, sha, true))
+      // A new keyframe is inserted first: inserted, it needs no check.
+      const bool inserted_first
+        = round == 0 && !e.reuse && e.base_sha256.empty()
+          && insert_blob(sql, sha, e);
+      if (inserted_first || blob_exists(sql, sha, true))
         break;
       if (round == 3)
         throw std::runtime_error("blob " + sha + " kept appearing and "
@@ -418,11 +446,7 @@ void store(soci::session& sql, std::vector<encoded_code>& plan) {
         e.base_sha256.clear();
         e.frame.clear();
       }
-      if (e.frame.empty())
-        e.frame = zstd_codec::compress(e.ref.code);
-      if (dialect::insert_code_blob(sql, sha, e.base_sha256,
-                                    static_cast<int64_t>(e.ref.code.size()),
-                                    e.frame))
+      if (insert_blob(sql, sha, e))
         break;
     }
   }

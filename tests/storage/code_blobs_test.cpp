@@ -4,6 +4,8 @@
 
 #include <map>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "codec/sha256.hpp"
 #include "storage/archive_repository.hpp"
@@ -411,6 +413,44 @@ STORAGE_TEST_CASE(a_plan_made_ahead_may_age_and_the_write_stays_right) {
   BOOST_TEST(too_deep(sql) == 0);
   BOOST_TEST(plain_rows(sql) == 0);
   BOOST_TEST(collect_all(sql) == 0u);
+}
+
+// A storage worker remembers the chain it extended last per site and
+// continues it without reading (code_blobs.cpp, known_chains). Another
+// worker (its own thread, its own memory) or daemon may have written to the
+// site since, even the same text: the next write is still stored right.
+STORAGE_TEST_CASE(a_chain_remembered_by_a_worker_may_be_stale) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  site_repository repo{sql};
+  page_history page{200};
+  auto codes = page.history(3);
+  const auto site = site_with(sql, codes);  // remembered on this thread
+
+  std::vector<std::string> elsewhere;
+  for (int i = 0; i < 12; ++i)
+    elsewhere.push_back(page.edit());
+  elsewhere.push_back(codes.back());  // a text this thread wrote last
+  std::thread other_worker{[&] {
+    auto other = db.connect();
+    site_repository other_repo{*other};
+    for (const auto& code : elsewhere)
+      other_repo.add_versions(site.site_id, {real_version(code)});
+  }};
+  other_worker.join();
+  codes.insert(codes.end(), elsewhere.begin(), elsewhere.end());
+
+  const auto next = page.edit();
+  repo.add_versions(site.site_id, {real_version(next)});
+  codes.push_back(next);
+  repo.add_versions(site.site_id, {real_version(codes[5])});  // a restore
+  codes.push_back(codes[5]);
+
+  require_history(repo, site.site_id, codes);
+  const std::set<std::string> distinct(codes.begin(), codes.end());
+  BOOST_TEST(blob_count(sql) == static_cast<long long>(distinct.size()));
+  BOOST_TEST(too_deep(sql) == 0);
+  BOOST_TEST(plain_rows(sql) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(zstd_decoding_is_bounded_by_the_size_it_must_produce) {
