@@ -60,8 +60,7 @@ actor_topology::actor_topology(caf::actor_system& sys,
     auto pending = std::make_shared<cache::pending_invalidations>(
       max_pending_invalidations);
     direct_ = std::make_shared<redis_reads>(
-      std::make_shared<cache::redis_read_pool>(
-        redis_settings(settings.redis_url, settings.redis_timeout), pending),
+      redis_settings(settings.redis_url, settings.redis_timeout), pending,
       figures);
     cache_ = make_cache(sys, figures,
                         {settings.redis_url, settings.redis_max_connections,

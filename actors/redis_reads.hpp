@@ -18,7 +18,10 @@ namespace memoryd {
 
 class redis_reads final : public direct_answers {
 public:
-  redis_reads(std::shared_ptr<cache::redis_read_pool> pool,
+  /// Reads Redis with the io threads' own connections; their state shows
+  /// in `figures`' cache figures.
+  redis_reads(cache::redis_options options,
+              std::shared_ptr<cache::pending_invalidations> pending,
               std::shared_ptr<telemetry::registry> figures);
 
   std::optional<api_response> answer(const api_request&) const override {

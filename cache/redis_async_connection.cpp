@@ -71,17 +71,17 @@ struct redis_async_connection::hooks {
 
 std::shared_ptr<redis_async_connection>
 redis_async_connection::make(asio::io_context& io, redis_options options,
-                             ready_handler ready) {
+                             observer events) {
   return std::shared_ptr<redis_async_connection>{
-    new redis_async_connection(io, std::move(options), std::move(ready))};
+    new redis_async_connection(io, std::move(options), std::move(events))};
 }
 
 redis_async_connection::redis_async_connection(asio::io_context& io,
                                                redis_options options,
-                                               ready_handler ready)
+                                               observer events)
   : strand_(asio::make_strand(io)),
     options_(std::move(options)),
-    on_ready_(std::move(ready)),
+    events_(std::move(events)),
     backoff_(options_.min_backoff, options_.max_backoff) {
   // nop
 }
@@ -189,8 +189,9 @@ void redis_async_connection::handshake() {
 
 void redis_async_connection::on_handshake(std::string run_id) {
   backoff_.reset();
-  if (on_ready_)
-    on_ready_(run_id);
+  if (events_.ready)
+    events_.ready(run_id);
+  handshaken_ = true;
   ready_ = true;
 }
 
@@ -255,6 +256,8 @@ void redis_async_connection::on_freed() {
   waiting_.clear();
   if (closed_ || !retry_)
     return;
+  if (events_.down)
+    events_.down(std::exchange(handshaken_, false));
   retry_->expires_after(backoff_.next());
   retry_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec)

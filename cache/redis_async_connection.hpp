@@ -36,13 +36,19 @@ class redis_async_connection
 public:
   /// The entry, or nullopt: a miss, a tombstone, a fence or any failure.
   using get_handler = std::function<void(std::optional<entry>)>;
-  /// Called on the strand each time a connection is ready, with the
-  /// run_id of the Redis server it reached.
-  using ready_handler = std::function<void(const std::string& run_id)>;
+  /// What the connection tells its owner, on the strand; either may be
+  /// empty.
+  struct observer {
+    /// Ready, with the run_id of the Redis server it reached.
+    std::function<void(const std::string& run_id)> ready;
+    /// An attempt failed or the connection was lost (`was_ready`); it
+    /// tries again after a backoff. Not called for close().
+    std::function<void(bool was_ready)> down;
+  };
 
   /// Does not connect yet (start() does).
   static std::shared_ptr<redis_async_connection>
-  make(boost::asio::io_context& io, redis_options options, ready_handler ready);
+  make(boost::asio::io_context& io, redis_options options, observer events);
 
   ~redis_async_connection();
 
@@ -73,7 +79,7 @@ private:
   struct hooks;
 
   redis_async_connection(boost::asio::io_context& io, redis_options options,
-                         ready_handler ready);
+                         observer events);
 
   // All below run on the strand.
   void connect();
@@ -94,7 +100,8 @@ private:
 
   strand strand_;
   redis_options options_;
-  ready_handler on_ready_;
+  observer events_;
+  bool handshaken_ = false;  // since the last connect
   redisAsyncContext* ac_ = nullptr;
   std::optional<boost::asio::posix::stream_descriptor> socket_;
   std::optional<boost::asio::steady_timer> deadline_;

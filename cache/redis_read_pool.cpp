@@ -3,8 +3,11 @@
 namespace memoryd::cache {
 
 redis_read_pool::redis_read_pool(redis_options options,
-                                 std::shared_ptr<pending_invalidations> pending)
-  : options_(std::move(options)), pending_(std::move(pending)) {
+                                 std::shared_ptr<pending_invalidations> pending,
+                                 reader_events events)
+  : options_(std::move(options)),
+    pending_(std::move(pending)),
+    events_(std::move(events)) {
   // nop
 }
 
@@ -13,11 +16,16 @@ void redis_read_pool::start(
   auto opened = std::make_shared<connections>();
   for (auto* io : contexts) {
     // A restart of Redis, seen first here, makes everything suspect.
-    auto connection = redis_async_connection::make(
-      *io, options_,
-      [pending = pending_](const std::string& run_id) {
-        pending->server_seen(run_id);
-      });
+    redis_async_connection::observer observer;
+    observer.ready = [pending = pending_,
+                      ready = events_.ready](const std::string& run_id) {
+      pending->server_seen(run_id);
+      if (ready)
+        ready();
+    };
+    observer.down = events_.down;
+    auto connection = redis_async_connection::make(*io, options_,
+                                                   std::move(observer));
     connection->start();
     opened->push_back(std::move(connection));
   }

@@ -23,8 +23,17 @@ class redis_read_pool {
 public:
   using get_handler = redis_async_connection::get_handler;
 
+  /// What the pool tells of its connections (for the operators' figures),
+  /// on their strands; either may be empty.
+  struct reader_events {
+    std::function<void()> ready;
+    /// An attempt failed or a ready connection (`was_ready`) was lost.
+    std::function<void(bool was_ready)> down;
+  };
+
   redis_read_pool(redis_options options,
-                  std::shared_ptr<pending_invalidations> pending);
+                  std::shared_ptr<pending_invalidations> pending,
+                  reader_events events = {});
 
   /// Opens one connection on each of `contexts`. Once only.
   void start(const std::vector<boost::asio::io_context*>& contexts);
@@ -46,6 +55,7 @@ private:
 
   redis_options options_;
   std::shared_ptr<pending_invalidations> pending_;
+  reader_events events_;
   using connections = std::vector<std::shared_ptr<redis_async_connection>>;
   /// Null before start() and after close(); atomic, as io threads may
   /// still read while the server shuts down.

@@ -239,6 +239,15 @@ void write_dependencies(writer& w, const registry& reg) {
   simple("memoryd_cache_up", "gauge",
          "Whether the cache answers (1) or not (0).", cache_kind,
          number(int64_t{c.up.load() ? 1 : 0}));
+  simple("memoryd_cache_reader_connections", "gauge",
+         "The HTTP io threads' own Redis connections, which serve hits.", "",
+         number(c.readers.load()));
+  simple("memoryd_cache_reader_connections_ready", "gauge",
+         "Of those, the ones ready to read.", "",
+         number(c.readers_ready.load()));
+  simple("memoryd_cache_reader_failures_total", "counter",
+         "Failed connection attempts and lost connections of those.", "",
+         number(c.reader_failures.load()));
   const auto& d = reg.database();
   simple("memoryd_database_up", "gauge",
          "Whether the last database call reached the database (1) or not (0).",

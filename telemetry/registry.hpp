@@ -28,6 +28,12 @@ struct cache_figures {
   std::atomic<uint64_t> misses{0};
   std::atomic<uint64_t> errors{0};  // Redis commands that failed
   std::atomic<uint64_t> puts{0};
+  // The io threads' own Redis connections, which serve hits (redis_reads):
+  // how many there are, how many are ready, and their failed attempts and
+  // lost connections.
+  std::atomic<int64_t> readers{0};
+  std::atomic<int64_t> readers_ready{0};
+  std::atomic<uint64_t> reader_failures{0};
 };
 
 struct database_figures {

@@ -164,6 +164,11 @@ json::object cache_section(const registry& reg, const window& w) {
   out["misses"] = misses;
   out["errors"] = c.errors.load(std::memory_order_relaxed);
   out["puts"] = c.puts.load(std::memory_order_relaxed);
+  json::object readers;
+  readers["connections"] = c.readers.load(std::memory_order_relaxed);
+  readers["ready"] = c.readers_ready.load(std::memory_order_relaxed);
+  readers["failures"] = c.reader_failures.load(std::memory_order_relaxed);
+  out["readers"] = std::move(readers);
   auto recent_hits = hits - std::min(hits, w.start.cache_hits);
   auto recent_misses = misses - std::min(misses, w.start.cache_misses);
   auto lookups = recent_hits + recent_misses;

@@ -33,6 +33,19 @@ std::string start(redis_process& redis, std::optional<daemon_process>& daemon,
   return "/api/sessions/" + std::string{s.at("session_id").as_string()};
 }
 
+/// The io threads' own Redis connections, as /admin/stats shows them.
+json::object readers(api_client& c) {
+  auto stats = c.get("/admin/stats");
+  BOOST_REQUIRE_MESSAGE(stats.status == 200u, stats.raw.body);
+  return stats.object().at("cache").at("readers").as_object();
+}
+
+bool all_readers_ready(api_client& c) {
+  auto r = readers(c);
+  return r.at("connections").as_int64() > 0
+         && r.at("ready").as_int64() == r.at("connections").as_int64();
+}
+
 /// A private Redis, a daemon using it, and one session.
 struct failover_fixture {
   redis_process redis;
@@ -47,6 +60,8 @@ struct failover_fixture {
 BOOST_FIXTURE_TEST_CASE(requests_survive_redis_outage_and_caching_resumes,
                         failover_fixture) {
   BOOST_TEST(c.get(path).header("X-Cache") == "hit");  // written through on create
+  BOOST_TEST(eventually(5s, [&] { return all_readers_ready(c); }));
+  const auto failures_before = readers(c).at("failures").as_int64();
 
   redis.kill();
   auto during = c.get(path);
@@ -63,6 +78,13 @@ BOOST_FIXTURE_TEST_CASE(requests_survive_redis_outage_and_caching_resumes,
   auto ready = c.get("/readyz");
   BOOST_TEST(ready.status == 200u, "the cache is an accelerator, not a dependency");
   BOOST_TEST(ready.object().at("cache").at("state").as_string() == "down");
+  // The operator sees the io threads' connections go too.
+  BOOST_TEST(eventually(5s, [&] {
+    auto r = readers(c);
+    return r.at("ready").as_int64() == 0
+           && r.at("failures").as_int64()
+                >= failures_before + r.at("connections").as_int64();
+  }));
 
   redis.restart();  // empty: nothing stale survives
   // After the client's backoff, a miss refills the cache and the next read hits.
@@ -75,6 +97,7 @@ BOOST_FIXTURE_TEST_CASE(requests_survive_redis_outage_and_caching_resumes,
   auto hit = c.get(path);
   BOOST_TEST(hit.object().at("state") == (json::object{{"v", 2}}));
   BOOST_TEST(c.get("/readyz").object().at("cache").at("state").as_string() == "up");
+  BOOST_TEST(eventually(15s, [&] { return all_readers_ready(c); }));
 }
 
 BOOST_FIXTURE_TEST_CASE(a_restart_from_an_old_snapshot_serves_nothing_stale,

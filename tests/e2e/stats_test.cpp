@@ -156,6 +156,12 @@ BOOST_AUTO_TEST_CASE(admin_stats_counts_what_was_done) {
              == (shared_backend().name == "postgresql" ? "postgresql" : "sqlite"));
   BOOST_TEST(after.at("cache").at("kind").as_string()
              == (shared_backend().shared_cache ? "redis" : "in-process"));
+  // With Redis, the io threads read through connections of their own.
+  const auto& readers = after.at("cache").at("readers");
+  if (shared_backend().shared_cache)
+    BOOST_TEST(readers.at("connections").as_int64() >= 1);
+  else
+    BOOST_TEST(readers.at("connections").as_int64() == 0);
   BOOST_TEST(after.at("uptime_seconds").as_double() > 0);
 }
 
@@ -179,6 +185,7 @@ BOOST_AUTO_TEST_CASE(metrics_pass_promtool_and_agree_with_the_requests) {
        {"memoryd_http_request_duration_seconds_bucket",
         "memoryd_http_requests_in_flight", "memoryd_cache_hits_total",
         "memoryd_cache_misses_total", "memoryd_cache_errors_total",
+        "memoryd_cache_reader_connections", "memoryd_cache_reader_failures_total",
         "memoryd_database_pool_in_use", "memoryd_database_pool_wait_seconds_bucket",
         "memoryd_actor_mailbox_depth{actor=\"storage\"}",
         "memoryd_actor_handler_seconds_bucket{actor=\"session\"",
