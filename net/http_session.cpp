@@ -81,7 +81,7 @@ stream_variant make_stream(http_session::socket_type&& socket,
 http_session::http_session(socket_type&& socket, uint64_t id,
                            std::shared_ptr<server_state> state)
   : stream_(make_stream(std::move(socket), *state)),
-    timer_(socket_layer().get_executor()),
+    deadline_(socket_layer().get_executor()),
     id_(id),
     state_(std::move(state)) {
   // nop
@@ -129,31 +129,10 @@ http_session::socket_type& http_session::socket_layer() noexcept {
     [](auto& s) -> socket_type& { return beast::get_lowest_layer(s); });
 }
 
-// -- the one timer -----------------------------------------------------------
+// -- the deadline ------------------------------------------------------------
 
 void http_session::expire_at(steady_clock::time_point at) {
-  deadline_at_ = at;
-  if (armed_at_ > at)
-    arm(at);  // else it fires first, and on_timer waits on
-}
-
-void http_session::arm(steady_clock::time_point at) {
-  armed_at_ = at;
-  timer_.expires_at(at);  // a pending wait ends with operation_aborted
-  timer_.async_wait(
-    beast::bind_front_handler(&http_session::on_timer, shared_from_this()));
-}
-
-void http_session::on_timer(beast::error_code ec) {
-  if (ec || phase_ == phase::closed)
-    return;  // re-armed or closed
-  const auto now = steady_clock::now();
-  if (timer_.expiry() > now)
-    return;  // re-armed after this wait had completed: the new wait counts
-  armed_at_ = steady_clock::time_point::max();
-  if (now < deadline_at_)
-    return arm(deadline_at_);  // fired early: the deadline moved on
-  on_deadline();
+  deadline_.expire_at(at, shared_from_this(), &http_session::on_deadline);
 }
 
 void http_session::on_deadline() {
@@ -366,7 +345,7 @@ void http_session::dispatch_request() {
   }
   if (match.target == route::events_list) {
     // A long poll waits up to max_event_wait before its answer is due.
-    expire_at(deadline_at_ + max_event_wait);
+    expire_at(deadline_.expiry() + max_event_wait);
   }
   auto request = make_api_request(req, std::move(match), request_id_);
   request.tenant = std::move(std::get<principal>(access).tenant);
@@ -433,7 +412,8 @@ void http_session::send(api_response response, bool close_after) {
                                  keep_alive);
   if (head_)
     response_.body().clear(); // RFC 9110 9.3.2: the header only
-  expire_at(std::max(deadline_at_, steady_clock::now() + min_write_time));
+  expire_at(
+    std::max(deadline_.expiry(), steady_clock::now() + min_write_time));
   with_stream([this, keep_alive](auto& s) {
     http::async_write(s, response_,
                       beast::bind_front_handler(&http_session::on_write,
@@ -521,8 +501,7 @@ void http_session::on_discarded(beast::error_code ec, std::size_t) {
 void http_session::close_now() {
   phase_ = phase::closed;
   in_flight_.reset();
-  armed_at_ = steady_clock::time_point::max();
-  timer_.cancel();
+  deadline_.cancel();
   beast::error_code ignored;
   socket_layer().close(ignored);
 }

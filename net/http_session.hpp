@@ -19,11 +19,8 @@
 // for the TLS handshake (a client that never says hello is cut off) and from
 // the first byte to the written response: while reading it answers 408,
 // while waiting 503 (a later answer is dropped), while writing it closes.
-// One timer serves every phase, and lazily: a phase only moves the deadline,
-// and the timer is re-armed only when that deadline is earlier than the one
-// it waits for (it fires early otherwise, and waits again). A keep-alive
-// request thus costs no timer operation; a connection wakes about once per
-// request_timeout.
+// One lazy_deadline serves every phase: a phase only moves it, so a
+// keep-alive request costs no timer operation.
 // Errors found here (400, 408, 413, 431, 503) answer with the envelope and
 // close the connection; route errors (400, 404, 405) keep it.
 //
@@ -42,7 +39,6 @@
 #include <variant>
 
 #include <boost/asio/basic_stream_socket.hpp>
-#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -52,6 +48,7 @@
 
 #include "actors/api.hpp"
 #include "net/http_message.hpp"
+#include "net/lazy_deadline.hpp"
 #include "net/server_state.hpp"
 
 namespace memoryd::net {
@@ -122,12 +119,10 @@ private:
   /// The TCP socket under it (for cancel, shutdown and close).
   socket_type& socket_layer() noexcept;
 
-  // -- the one timer ----------------------------------------------------------
+  // -- the deadline -----------------------------------------------------------
 
-  /// The current phase times out at `at` (see the top of this file).
+  /// The current phase times out at `at`.
   void expire_at(std::chrono::steady_clock::time_point at);
-  void arm(std::chrono::steady_clock::time_point at);
-  void on_timer(boost::beast::error_code ec);
   /// What the current phase's timeout does.
   void on_deadline();
 
@@ -178,15 +173,9 @@ private:
     parser_;
   http_response response_;
 
-  boost::asio::basic_waitable_timer<
-    std::chrono::steady_clock,
-    boost::asio::wait_traits<std::chrono::steady_clock>, executor>
-    timer_;
-  /// When the timer fires; max() while it does not wait.
-  std::chrono::steady_clock::time_point armed_at_
-    = std::chrono::steady_clock::time_point::max();
-  /// When the current phase times out.
-  std::chrono::steady_clock::time_point deadline_at_;
+  /// When the current phase times out: its request's deadline (start plus
+  /// request_timeout), the idle timeout, the write's or the lingering's.
+  lazy_deadline deadline_;
   /// When the current request's first byte came.
   std::chrono::steady_clock::time_point started_at_;
 

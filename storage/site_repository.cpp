@@ -222,7 +222,10 @@ site_repository::add_versions(const std::string& site_id,
                                       new_revision);
 
   write_transaction tx{sql_};
-  code_blobs::store(sql_, codes);
+  // The site's row lock first, the blobs after it: a writer queued behind
+  // that lock then holds nothing that writers of other sites wait for (a
+  // blob it inserted would stop any of them storing the same text until
+  // this transaction ends).
   long long latest = 0;
   long long revision = 0;
   sql_ << reserve_versions_sql, soci::use(count, "count"),
@@ -230,6 +233,7 @@ site_repository::add_versions(const std::string& site_id,
     soci::into(latest), soci::into(revision);
   if (!sql_.got_data())
     throw not_found(no_site(site_id));
+  code_blobs::store(sql_, codes);
   std::vector<int64_t> numbers;
   numbers.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {

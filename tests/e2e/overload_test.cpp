@@ -69,11 +69,11 @@ BOOST_AUTO_TEST_CASE(a_held_row_lock_is_a_503_for_its_site_only) {
                        {{"code", "<p>2</p>"}});
   });
   // Meanwhile another site is written and read as usual.
-  for (int i = 0; i < 5; ++i)
-    BOOST_TEST(c.post("/api/sessions/sites/" + free + "/versions",
-                      {{"code", "<p>" + std::to_string(i) + "</p>"}})
-                 .status
-               == 201u);
+  for (int i = 0; i < 5; ++i) {
+    auto r = c.post("/api/sessions/sites/" + free + "/versions",
+                    {{"code", "<p>" + std::to_string(i) + "</p>"}});
+    BOOST_TEST(r.status == 201u, r.raw.body);
+  }
   auto answer = blocked.get();
   auto waited = std::chrono::steady_clock::now() - started;
   BOOST_TEST(answer.status == 503u, answer.raw.body);

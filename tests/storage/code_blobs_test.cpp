@@ -15,6 +15,7 @@
 #include "storage/transaction.hpp"
 #include "storage/zstd_codec.hpp"
 #include "tests/storage/site_test_support.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace memoryd::storage::test {
 namespace {
@@ -373,6 +374,47 @@ BOOST_AUTO_TEST_CASE(the_collector_passes_over_a_blob_a_writer_holds) {
   }
   BOOST_TEST(collect_all(*other) == 0u);
   BOOST_TEST(repo.version(site.site_id, 2)->code == "<p>again</p>");
+}
+
+// A writer queued behind a site's row lock holds nothing that writers of
+// other sites wait for, even when they store the same text: it takes the
+// row lock before it inserts any blob.
+BOOST_AUTO_TEST_CASE(a_writer_queued_on_a_site_lock_holds_up_no_other_site) {
+  using namespace std::chrono_literals;
+  auto db = fresh_database("postgresql");
+  auto& sql = *db.sql;
+  const auto locked = new_site(sql);
+  const auto free = new_site(sql);
+  const auto same = real_version("<p>one text for both sites</p>");
+
+  auto holder = db.connect();
+  *holder << "BEGIN";
+  *holder << "SELECT 1 FROM sites WHERE site_id = '" << locked.site_id
+          << "' FOR UPDATE";
+  std::thread queued{[&] {
+    auto own = db.connect();
+    site_repository{*own}.add_versions(locked.site_id, {same});
+  }};
+  // Until that writer waits on the row lock.
+  BOOST_TEST_REQUIRE(memoryd::test::eventually(10s, [&] {
+    long long waiting = 0;
+    sql << "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+           "current_database() AND wait_event_type = 'Lock'",
+      soci::into(waiting);
+    return waiting == 1;
+  }));
+  auto other = db.connect();
+  *other << "SET lock_timeout = '2s'";
+  BOOST_CHECK_NO_THROW(site_repository{*other}.add_versions(free.site_id, {same}));
+  *holder << "ROLLBACK";
+  queued.join();
+
+  site_repository repo{sql};
+  for (const auto* site : {&locked, &free}) {
+    const auto v = repo.version(site->site_id, 2);
+    BOOST_TEST_REQUIRE(v.has_value());
+    BOOST_TEST(v->code == same.code);
+  }
 }
 
 // The storage worker plans a write's blobs ahead, outside its transaction
