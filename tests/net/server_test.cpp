@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "net/router.hpp"
+#include "tests/net/server_fixture.hpp"
 #include "tests/net/test_client.hpp"
 
 namespace memoryd::test {
@@ -19,127 +20,7 @@ namespace memoryd::test {
 namespace http = boost::beast::http;
 namespace json = boost::json;
 using namespace std::chrono_literals;
-
-namespace {
-
-constexpr auto uuid = "0b6a2c1e-8f4d-4c3b-9a7e-5d2f1e0c9b8a";
-
-net::server_options test_options() {
-  net::server_options options;
-  options.host = "127.0.0.1";
-  options.port = 0;
-  options.threads = 2;
-  options.max_header_bytes = 1024;
-  options.max_body_bytes = 1024;
-  options.request_timeout = 5s;
-  options.idle_timeout = 5s;
-  return options;
-}
-
-api_response ok(std::string body = R"({"ok":true})") {
-  api_response res;
-  res.body = std::move(body);
-  return res;
-}
-
-/// What reached dispatch, and the responders a test answers itself.
-struct recorder {
-  struct call {
-    uint64_t connection_id;
-    api_request request;
-  };
-
-  void record(uint64_t connection_id, const api_request& request) {
-    std::lock_guard lock{mutex};
-    calls.push_back({connection_id, request});
-  }
-
-  void hold(responder_ptr responder) {
-    std::lock_guard lock{mutex};
-    held.push_back(std::move(responder));
-  }
-
-  std::size_t call_count() {
-    std::lock_guard lock{mutex};
-    return calls.size();
-  }
-
-  std::size_t held_count() {
-    std::lock_guard lock{mutex};
-    return held.size();
-  }
-
-  call nth_call(std::size_t i) {
-    std::lock_guard lock{mutex};
-    return calls.at(i);
-  }
-
-  responder_ptr nth_held(std::size_t i) {
-    std::lock_guard lock{mutex};
-    return held.at(i);
-  }
-
-  std::mutex mutex;
-  std::vector<call> calls;
-  std::vector<responder_ptr> held;
-};
-
-/// A server on an ephemeral loopback port whose dispatch records each
-/// request, then applies `answer`: by default it answers 200 at once.
-struct fixture {
-  using answer_function
-    = std::function<void(const api_request&, responder_ptr)>;
-
-  explicit fixture(net::server_options options = test_options())
-    : server(std::move(options),
-             [this](uint64_t connection_id, api_request request,
-                    responder_ptr responder) {
-               calls.record(connection_id, request);
-               answer(request, std::move(responder));
-             }) {
-    port = server.listen();
-    server.start();
-  }
-
-  /// Requests are held for the test to answer (or drop).
-  void hold_requests() {
-    answer = [this](const api_request&, responder_ptr responder) {
-      calls.hold(std::move(responder));
-    };
-  }
-
-  // The recorder outlives the server: held responders are released after
-  // it, as an actor's may be.
-  recorder calls;
-  answer_function answer = [](const api_request&, responder_ptr responder) {
-    responder->respond(ok());
-  };
-  net::server server;
-  uint16_t port = 0;
-};
-
-json::object error_of(const http_response& res) {
-  return json::parse(res.body()).as_object().at("error").as_object();
-}
-
-/// The error envelope with `type`, carrying the response's request id.
-void check_envelope(const http_response& res, unsigned status,
-                    std::string_view type) {
-  BOOST_TEST(res.result_int() == status);
-  BOOST_TEST(res[http::field::content_type] == "application/json");
-  auto error = error_of(res);
-  BOOST_TEST(error.at("type").as_string() == type);
-  BOOST_TEST(!error.at("message").as_string().empty());
-  BOOST_TEST(error.at("request_id").as_string() == res["X-Request-Id"]);
-  BOOST_TEST(!res["X-Request-Id"].empty());
-  BOOST_TEST(res[http::field::server] == "memoryd");
-}
-
-http_request get(std::string_view target) {
-  return make_request(http::verb::get, target);
-}
-
-} // namespace
+using namespace server_fixture;
 
 BOOST_AUTO_TEST_SUITE(server)
 
@@ -349,26 +230,6 @@ BOOST_FIXTURE_TEST_CASE(responder_answered_from_another_thread, fixture) {
   BOOST_TEST(client.receive().body() == R"({"second":1})");
 }
 
-BOOST_AUTO_TEST_CASE(unanswered_request_is_503_after_request_timeout) {
-  auto options = test_options();
-  options.request_timeout = 300ms;
-  fixture f{options};
-  f.hold_requests();
-  test_client client{f.port};
-  auto start = std::chrono::steady_clock::now();
-  client.send(get("/healthz"));
-  auto res = client.receive();
-  auto elapsed = std::chrono::steady_clock::now() - start;
-  check_envelope(res, 503, "unavailable");
-  BOOST_TEST(res[http::field::retry_after] == "1");
-  BOOST_TEST(!res.keep_alive());
-  BOOST_TEST((elapsed >= 250ms));
-  // The late answer is dropped; the connection closes.
-  f.calls.nth_held(0)->respond(ok());
-  BOOST_TEST(client.closed_by_server());
-  BOOST_TEST(eventually([&] { return f.server.in_flight() == 0; }));
-}
-
 BOOST_AUTO_TEST_CASE(past_max_in_flight_requests_are_503_at_once) {
   auto options = test_options();
   options.max_in_flight = 2;
@@ -428,32 +289,6 @@ BOOST_AUTO_TEST_CASE(past_max_connections_a_new_one_is_503_and_closed) {
     auto res = again.receive(ec);
     return !ec && res.result_int() == 200u;
   }));
-}
-
-BOOST_AUTO_TEST_CASE(slow_request_is_408) {
-  auto options = test_options();
-  options.request_timeout = 300ms;
-  fixture f{options};
-  test_client client{f.port};
-  client.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"); // never finished
-  auto res = client.receive();
-  check_envelope(res, 408, "validation");
-  BOOST_TEST(client.closed_by_server());
-  BOOST_TEST(f.calls.call_count() == 0u);
-}
-
-BOOST_AUTO_TEST_CASE(idle_keep_alive_connection_is_closed) {
-  auto options = test_options();
-  options.idle_timeout = 200ms;
-  fixture f{options};
-  test_client client{f.port};
-  BOOST_TEST(client.roundtrip(get("/healthz")).keep_alive());
-  auto start = std::chrono::steady_clock::now();
-  BOOST_TEST(client.closed_by_server());
-  BOOST_TEST((std::chrono::steady_clock::now() - start >= 150ms));
-
-  test_client silent{f.port}; // connects and never sends a byte
-  BOOST_TEST(silent.closed_by_server());
 }
 
 BOOST_FIXTURE_TEST_CASE(http_1_0_without_keep_alive_closes, fixture) {
