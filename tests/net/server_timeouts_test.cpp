@@ -93,7 +93,10 @@ BOOST_AUTO_TEST_CASE(a_request_after_an_idle_wait_times_out_at_its_own_time) {
   fixture f{options};
   test_client client{f.port};
   BOOST_TEST(client.roundtrip(get("/healthz")).keep_alive());
-  std::this_thread::sleep_for(100ms);  // idle: the deadline is 30 s away
+  // Idle past the first request's deadline: the timer, which fired early
+  // then, now waits for the idle deadline 30 s away. The next request's
+  // deadline is earlier, so it must re-arm the timer.
+  std::this_thread::sleep_for(500ms);
   const auto start = std::chrono::steady_clock::now();
   client.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never finished
   auto res = client.receive();
