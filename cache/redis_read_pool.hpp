@@ -2,11 +2,10 @@
 
 // Reads of the shared Redis cache on the HTTP io threads: one asynchronous
 // connection (redis_async_connection) per io thread, the caller's own
-// first. It
-// never serves what memoryd could not invalidate: while a key's (or every
-// key's) invalidation is pending (pending_invalidations, shared with the
-// cache workers that write), it does not take the read, and the workers,
-// which can settle the pending list, answer instead.
+// first. It never serves what memoryd could not invalidate: while a key's
+// (or every key's) invalidation is pending (pending_invalidations, shared
+// with the cache workers that write), it does not take the read, and the
+// workers, which can settle the pending list, answer instead.
 
 #include <atomic>
 #include <cstddef>
