@@ -325,10 +325,19 @@ planned_codes plan_codes(soci::session& sql, const std::string& site_id,
 // same codes that follows it inside the write transaction: that encode()
 // then reads nothing. The plan may have aged meanwhile (another daemon
 // wrote to the site): store() checks every blob and base it relies on.
+// It owns copies of its codes: the codes prepare() saw may be gone when
+// the next encode() comes (their write failed before it encoded), and a
+// later write's codes may then sit in the same memory.
+struct code_copy {
+  std::string code;
+  std::string sha256;
+};
+
 struct prepared_plan {
   std::string site_id;
   policy made_by;
-  planned_codes codes;
+  planned_codes codes;  // refs cleared: they would dangle
+  std::vector<code_copy> made_for;  // the codes, in order
 };
 
 bool same_policy(const policy& a, const policy& b) {
@@ -351,12 +360,12 @@ std::optional<planned_codes> take_prepared(const std::string& site_id,
       || !same_policy(prepared->made_by, p)
       || prepared->codes.plan.size() != codes.size())
     return std::nullopt;
-  auto& plan = prepared->codes.plan;
   for (std::size_t i = 0; i < codes.size(); ++i) {
-    if (plan[i].ref.sha256 != codes[i].sha256
-        || plan[i].ref.code.size() != codes[i].code.size())
+    const auto& seen = prepared->made_for[i];
+    if (seen.sha256 != codes[i].sha256 || seen.code != codes[i].code)
       return std::nullopt;
   }
+  auto& plan = prepared->codes.plan;
   for (std::size_t i = 0; i < codes.size(); ++i)
     plan[i].ref = codes[i];
   return std::move(prepared->codes);
@@ -381,8 +390,14 @@ void prepare(soci::session& sql, const std::string& site_id,
              const std::vector<code_ref>& codes) {
   last_prepared().reset();
   const policy p;
-  last_prepared() = prepared_plan{site_id, p,
-                                  plan_codes(sql, site_id, 0, codes, p)};
+  auto planned = plan_codes(sql, site_id, 0, codes, p);
+  std::vector<code_copy> made_for;
+  for (auto& e : planned.plan) {
+    made_for.push_back({std::string{e.ref.code}, std::string{e.ref.sha256}});
+    e.ref = {};
+  }
+  last_prepared() = prepared_plan{site_id, p, std::move(planned),
+                                  std::move(made_for)};
 }
 
 namespace {

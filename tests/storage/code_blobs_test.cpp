@@ -495,6 +495,27 @@ STORAGE_TEST_CASE(a_chain_remembered_by_a_worker_may_be_stale) {
   BOOST_TEST(plain_rows(sql) == 0);
 }
 
+// A plan made ahead for codes whose write then failed before it encoded
+// them stays behind; the next write's codes may sit in the same memory by
+// then. That plan is not taken for them (it would store their digest with
+// the other text's frame).
+STORAGE_TEST_CASE(a_plan_made_for_codes_since_gone_is_not_taken_for_others) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  site_repository repo{sql};
+  const auto site = site_with(sql, {"<p>w0-0</p>"});
+  const auto failed = real_version("<p>w1-10</p>");
+  const auto next = real_version("<p>w2-30</p>");
+  // One buffer for both, as a freed message's memory reused by the next.
+  std::string code = failed.code;
+  std::string sha256 = failed.code_sha256;
+  code_blobs::prepare(sql, site.site_id, {{code, sha256}});
+  code = next.code;  // the same length: the same bytes of memory
+  sha256 = next.code_sha256;
+  repo.add_versions(site.site_id, {next});
+  require_history(repo, site.site_id, {"<p>w0-0</p>", next.code});
+}
+
 BOOST_AUTO_TEST_CASE(zstd_decoding_is_bounded_by_the_size_it_must_produce) {
   page_history page{100};
   const auto text = page.text();
