@@ -437,6 +437,9 @@ void store(soci::session& sql, std::vector<encoded_code>& plan) {
           && !blob_exists(sql, e.base_sha256, true, base_exists_sql)) {
         e.base_sha256.clear();
         e.frame.clear();
+        // A chain this worker remembers may end in that base (its write
+        // rolled back): forget them all, the next writes read theirs.
+        known_chains().clear();
       }
       if (insert_blob(sql, sha, e))
         break;

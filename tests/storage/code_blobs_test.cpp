@@ -516,6 +516,36 @@ STORAGE_TEST_CASE(a_plan_made_for_codes_since_gone_is_not_taken_for_others) {
   require_history(repo, site.site_id, {"<p>w0-0</p>", next.code});
 }
 
+// A write that rolled back leaves its chain remembered, ending in a blob
+// that was never stored. The next write, a delta of that blob, is stored
+// as a keyframe; the one after it is a delta again (the worker forgot).
+STORAGE_TEST_CASE(a_chain_remembered_from_a_rolled_back_write_heals) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  site_repository repo{sql};
+  page_history page{200};
+  auto codes = page.history(1);
+  const auto site = site_with(sql, codes);
+  page_history other{200, 99};  // unrelated to the site's text: a keyframe
+  {
+    write_transaction tx{sql};
+    repo.add_versions(site.site_id, {real_version(other.text())});
+  }  // rolled back
+  const auto first = real_version(other.edit());
+  const auto second = real_version(other.edit());
+  repo.add_versions(site.site_id, {first});
+  repo.add_versions(site.site_id, {second});
+  codes.push_back(first.code);
+  codes.push_back(second.code);
+  require_history(repo, site.site_id, codes);
+  std::string base;
+  soci::indicator flag = soci::i_null;
+  sql << "SELECT base_sha256 FROM code_blobs WHERE sha256 = :sha",
+    soci::use(second.code_sha256, "sha"), soci::into(base, flag);
+  BOOST_TEST_REQUIRE((flag == soci::i_ok), "the version after is a keyframe");
+  BOOST_TEST(base == first.code_sha256);
+}
+
 BOOST_AUTO_TEST_CASE(zstd_decoding_is_bounded_by_the_size_it_must_produce) {
   page_history page{100};
   const auto text = page.text();
