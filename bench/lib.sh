@@ -72,6 +72,22 @@ run_wrk() {
   echo "$name $rps $p50 $p99 ${timeouts:-0}" >>"$work/results"
 }
 
+# cpu_ms PID...: milliseconds of CPU (user + system) used so far by the
+# processes and their live children, plus the children they waited for (a
+# PostgreSQL backend that ended counts in the postmaster's figure).
+cpu_ms() {
+  local p
+  { for p in "$@"; do echo "$p"; pgrep -P "$p" || true; done; } | sort -u |
+    while read -r p; do sed 's/.*) //' "/proc/$p/stat" 2>/dev/null || true; done |
+    awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 + $14 + $15 } END { printf "%d\n", t * 1000 / hz }'
+}
+
+# postgres_pid: the postmaster serving MEMORYD_TEST_PG_URL.
+postgres_pid() {
+  local port=${MEMORYD_TEST_PG_URL##*:}
+  ss -ltnpH "sport = :${port%%/*}" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2
+}
+
 # summarise NAME...: the median over rounds of each named run, as a table.
 summarise() {
   awk -v order="$*" '

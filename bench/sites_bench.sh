@@ -27,6 +27,8 @@ psql -q -X "$MEMORYD_TEST_PG_URL" -c "CREATE DATABASE bench_sites" >/dev/null
 pg_url="${MEMORYD_TEST_PG_URL%/postgres}/bench_sites"
 start_memoryd pg "$pg_url" "$MEMORYD_TEST_REDIS_URL"
 base="http://127.0.0.1:$port_pg"
+memoryd_pid=${pids[-1]}
+pg_pid=$(postgres_pid)
 
 code=$(head -c 20000 /dev/zero | tr '\0' 'x')
 session=$(curl -sf -X POST "$base/api/sessions" -d '{}' | sed -E 's/.*"session_id":"([^"]+)".*/\1/')
@@ -85,12 +87,21 @@ run_pgbench() {  # run_pgbench NAME SITE_EXPRESSION
   echo "$name $tps $p50 $p99" >>"$work/results"
 }
 
+# measured NAME COMMAND...: runs a wrk or pgbench run and appends "name
+# memoryd_ms postgres_ms" (the CPU each used meanwhile) to $work/cpu.
+measured() {
+  local name=$1 m0 p0; shift
+  m0=$(cpu_ms "$memoryd_pid"); p0=$(cpu_ms "$pg_pid")
+  "$@"
+  echo "$name $(( $(cpu_ms "$memoryd_pid") - m0 )) $(( $(cpu_ms "$pg_pid") - p0 ))" >>"$work/cpu"
+}
+
 echo "memoryd site-version benchmark: $(nproc) cores, $clients connections, 20 KB code, ${duration}s runs, $rounds rounds"
 for r in $(seq "$rounds"); do
-  run_wrk memoryd.16_sites "$clients" "$base" "$work/sixteen.lua"
-  run_pgbench pgbench.16_sites "random(1, 16)"
-  run_wrk memoryd.one_site "$clients" "$base" "$work/one.lua"
-  run_pgbench pgbench.one_site "0"
+  measured memoryd.16_sites run_wrk memoryd.16_sites "$clients" "$base" "$work/sixteen.lua"
+  measured pgbench.16_sites run_pgbench pgbench.16_sites "random(1, 16)"
+  measured memoryd.one_site run_wrk memoryd.one_site "$clients" "$base" "$work/one.lua"
+  measured pgbench.one_site run_pgbench pgbench.one_site "0"
   run_wrk memoryd.get_site 64 "$base/api/sessions/sites/${sites[0]}"
   echo "round $r done" >&2
 done
@@ -101,6 +112,22 @@ for case in 16_sites one_site; do
   awk -v c="$case" -v m="$(median_of memoryd.$case)" -v p="$(median_of pgbench.$case)" \
     'BEGIN { printf "  %-9s memoryd/pgbench = %.2f\n", c, m / p }'
 done
+# CPU per write: medians over rounds of each run's CPU divided by its
+# writes (per s x duration); where PostgreSQL's own work differs from
+# pgbench's, and what memoryd adds beside it.
+echo
+echo "  CPU per write (median of rounds, us): memoryd process, PostgreSQL"
+awk -v d="$duration" 'NR == FNR { n[$1]++; w[$1, n[$1]] = $2 * d; next }
+  { k[$1]++; m[$1, k[$1]] = $2 * 1000 / w[$1, k[$1]]; p[$1, k[$1]] = $3 * 1000 / w[$1, k[$1]] }
+  function med(a, name, c,   i, j, t, v) {
+    for (i = 1; i <= c; i++) v[i] = a[name, i]
+    for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return v[int((c + 1) / 2)] }
+  END { split("memoryd.16_sites pgbench.16_sites memoryd.one_site pgbench.one_site", order, " ")
+    for (o = 1; o <= 4; o++) { x = order[o]
+      if (x ~ /^memoryd/) printf "  %-18s %8.0f %8.0f\n", x, med(m, x, k[x]), med(p, x, k[x])
+      else printf "  %-18s %8s %8.0f\n", x, "-", med(p, x, k[x]) } }' \
+  <(grep -v '^memoryd.get_site' "$work/results") "$work/cpu"
 stats=$(curl -sf "$base/api/sessions/sites/$one_site" | sed -E 's/.*"version_count":([0-9]+).*/\1/')
 echo "  one site now has $stats versions, numbered without gaps by the database"
 echo

@@ -175,16 +175,29 @@ void write_version(soci::session& sql, const std::string& site_id,
                           + site_id);
 }
 
+// The archive's versions of a site are 1..latest (checked before any row is
+// written); an audit or a deployment must name one of them. No key checks
+// this since audits and deployments cascade from the site (migration 8).
+void require_archived_version(const std::string& site_id, int64_t version,
+                              int64_t latest, const char* what) {
+  if (version < 1 || version > latest)
+    throw std::invalid_argument(std::string{what} + " of site " + site_id
+                                + " names version " + std::to_string(version)
+                                + ", which the site does not have");
+}
+
 void write_audit(soci::session& sql, const std::string& site_id,
-                 const audit_record& a) {
+                 const audit_record& a, int64_t latest) {
   site_insert::require_audit(a);
+  require_archived_version(site_id, a.version, latest, "an audit");
   site_insert::insert_audit(
     sql, site_id, a, dialect::timestamp_to_db(a.created_at, "audit created_at"));
 }
 
 void write_deployment(soci::session& sql, const std::string& site_id,
-                      const deployment_record& d) {
+                      const deployment_record& d, int64_t latest) {
   site_insert::require_deployment(d);
+  require_archived_version(site_id, d.version, latest, "a deployment");
   site_insert::insert_deployment(
     sql, site_id, d,
     dialect::timestamp_to_db(d.created_at, "deployment created_at"));
@@ -216,14 +229,15 @@ void write_site_archive(soci::session& sql, const std::string& session_id,
                                   + " are not numbered 1, 2, 3, ... in order");
   site_record site = s.site;
   site.session_id = session_id;
-  write_site(sql, site, static_cast<int64_t>(s.versions.size()));
+  const auto latest = static_cast<int64_t>(s.versions.size());
+  write_site(sql, site, latest);
   code_blobs::store(sql, codes);
   for (std::size_t i = 0; i < s.versions.size(); ++i)
     write_version(sql, site.site_id, s.versions[i], codes[i]);
   for (const auto& a : s.audits)
-    write_audit(sql, site.site_id, a);
+    write_audit(sql, site.site_id, a, latest);
   for (const auto& d : s.deployments)
-    write_deployment(sql, site.site_id, d);
+    write_deployment(sql, site.site_id, d, latest);
 }
 
 } // namespace

@@ -29,9 +29,10 @@ public:
   /// versions must be numbered 1..n in order (std::invalid_argument).
   ///
   /// Each row is checked as site_repository checks it (lower-case UUIDs,
-  /// no U+0000, canonical timestamps; std::invalid_argument) and the
+  /// no U+0000, canonical timestamps, an audit or a deployment of a
+  /// version the site does not have; std::invalid_argument) and the
   /// database enforces the rest (a duplicate version number, a deployment
-  /// status it does not know, an audit of a version that does not exist).
+  /// status it does not know).
   /// conflict when an id is already taken: the caller gives everything new
   /// ids, so existing data is never touched. deadline_passed, having written
   /// nothing, when the time is past `commit_by` just before the commit.

@@ -83,7 +83,7 @@ STORAGE_TEST_CASE(a_bad_last_row_writes_nothing) {
   }
   good_write();
 
-  // (d) An audit of a version the site does not have (foreign key).
+  // (d) An audit of a version the site does not have.
   {
     auto bad = synthetic_archive({});
     auto& last = bad.sites.back();
@@ -96,10 +96,14 @@ STORAGE_TEST_CASE(a_bad_last_row_writes_nothing) {
   }
   good_write();
 
-  // (e) A deployment of a version the site does not have (foreign key).
+  // (e) A deployment of a version the site does not have, and one of
+  // version 0.
   {
     auto bad = synthetic_archive({});
     bad.sites.back().deployments.back().version = 99;
+    refused(bad);
+    bad = synthetic_archive({});
+    bad.sites.back().deployments.back().version = 0;
     refused(bad);
   }
   good_write();

@@ -7,7 +7,11 @@
 #include <boost/test/unit_test.hpp>
 #include <soci/soci.h>
 
+#include "storage/database.hpp"
+#include "storage/dialect.hpp"
 #include "storage/migrations.hpp"
+#include "storage/session_repository.hpp"
+#include "storage/timestamp.hpp"
 #include "tests/storage/fixture.hpp"
 
 using namespace memoryd::storage;
@@ -27,9 +31,85 @@ long long table_count(soci::session& sql, const std::string& table) {
   return n;
 }
 
+// Applies the first `last` migrations as migrate() would: a database as an
+// older memoryd left it.
+void migrate_up_to(soci::session& sql, int last) {
+  dialect::execute_script(
+    sql, std::string{dialect::create_schema_migrations_sql(backend_of(sql))});
+  for (const auto& m : migrations_for(sql)) {
+    if (m.number > last)
+      break;
+    dialect::execute_script(sql, m.sql);
+    const auto at = now_timestamp();
+    sql << "INSERT INTO schema_migrations (version, name, applied_at)"
+           " VALUES (:v, :n, :at)",
+      soci::use(m.number, "v"), soci::use(m.name, "n"), soci::use(at, "at");
+  }
+}
+
+// The tables `table`'s foreign keys refer to, one entry per key column.
+std::vector<std::string> referenced_tables(soci::session& sql,
+                                           const std::string& table) {
+  std::vector<std::string> out(8);
+  if (backend_of(sql) == backend::postgresql)
+    sql << "SELECT confrelid::regclass::text FROM pg_constraint,"
+           " unnest(conkey) WHERE conrelid = CAST(:t AS regclass)"
+           " AND contype = 'f'",
+      soci::use(table, "t"), soci::into(out);
+  else
+    sql << "SELECT \"table\" FROM pragma_foreign_key_list(:t)",
+      soci::use(table, "t"), soci::into(out);
+  return out;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(migrations)
+
+// Migration 8 moves the keys of audits and deployments from the version to
+// the site: the rows an older schema holds stay, still go with their
+// session, and an audit of a site that does not exist is still refused.
+STORAGE_TEST_CASE(site_level_cascade_keeps_the_rows_and_their_cascade) {
+  auto db = fresh_database(backend_name, false);
+  auto& sql = *db.sql;
+  migrate_up_to(sql, 7);
+  session_repository sessions{sql};
+  const auto gone = make_session();
+  const auto kept = make_session();
+  sessions.create(gone);
+  sessions.create(kept);
+  const auto gone_site = random_uuid();
+  const auto kept_site = random_uuid();
+  insert_site_tree(sql, gone.session_id, gone_site);
+  insert_site_tree(sql, kept.session_id, kept_site);
+
+  BOOST_TEST(migrate(sql) == static_cast<int>(migrations_for(sql).size()) - 7);
+  BOOST_TEST(site_tree_rows(sql, gone_site) == 4);
+  BOOST_TEST(site_tree_rows(sql, kept_site) == 4);
+  for (const auto* table : {"audits", "deployments"})
+    BOOST_TEST_CONTEXT(table) {
+      BOOST_TEST(referenced_tables(sql, table)
+                 == std::vector<std::string>{"sites"});
+    }
+
+  sql << "DELETE FROM sessions WHERE session_id = :id",
+    soci::use(gone.session_id, "id");
+  BOOST_TEST(site_tree_rows(sql, gone_site) == 0);
+  BOOST_TEST(site_tree_rows(sql, kept_site) == 4);
+
+  const auto orphan = random_uuid();
+  const auto t = now_timestamp();
+  BOOST_CHECK_THROW(
+    (sql << "INSERT INTO audits (audit_id, site_id, version, score,"
+            " created_at) VALUES (:a, :site, 1, 50, :t)",
+     soci::use(orphan, "a"), soci::use(orphan, "site"), soci::use(t, "t")),
+    soci::soci_error);
+  BOOST_CHECK_THROW(
+    (sql << "INSERT INTO deployments (deployment_id, site_id, version,"
+            " status, created_at) VALUES (:d, :site, 1, 'pending', :t)",
+     soci::use(orphan, "d"), soci::use(orphan, "site"), soci::use(t, "t")),
+    soci::soci_error);
+}
 
 STORAGE_TEST_CASE(migrate_creates_the_schema_once) {
   auto db = fresh_database(backend_name, false);
