@@ -8,14 +8,14 @@
 # included). Targets: p99 during <= 2 x p99 before; the cleanup <= 60 s.
 #
 # Usage: bench/cleanup_bench.sh [EXPIRED (1000000)] [BATCH_SIZE (500)]
-#          [SECONDS_PER_RUN (10)] [BATCH_PAUSE_MS (25)] [REST_PERCENT (0)]
+#          [SECONDS_PER_RUN (10)] [BATCH_PAUSE_MS (10)] [REST_PERCENT (0)]
 # Not part of the test suite: no timing is ever asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 expired=${1:-1000000}
 batch=${2:-500}
 duration=${3:-10}
-pause=${4:-25}
+pause=${4:-10}
 rest=${5:-0}
 live=1000
 source bench/lib.sh

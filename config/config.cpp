@@ -201,7 +201,7 @@ const std::vector<option>& table() {
     {{"CLEANUP_BATCH_SIZE", "500",
       "sessions the retention cleanup deletes per transaction"},
      number(&settings::cleanup_batch_size, 1, 100000, "CLEANUP_BATCH_SIZE")},
-    {{"CLEANUP_BATCH_PAUSE_MS", "25",
+    {{"CLEANUP_BATCH_PAUSE_MS", "10",
       "the retention cleanup's rest between batches, leaving the database "
       "to the requests"},
      duration(&settings::cleanup_batch_pause, 0, 10000, "CLEANUP_BATCH_PAUSE_MS")},

@@ -53,7 +53,7 @@ struct settings {
   // The cleanup's pace (bench/cleanup_bench.sh): on 2 cores these keep the
   // GET p99 during a large cleanup within twice what it is without.
   std::size_t cleanup_batch_size = 500;  // sessions per cleanup transaction
-  std::chrono::milliseconds cleanup_batch_pause{25};  // between batches
+  std::chrono::milliseconds cleanup_batch_pause{10};  // between batches
   std::size_t cleanup_batch_rest_percent = 0;  // plus this % of a batch's time
   /// How long an Idempotency-Key (and the daemon's own write keys) is kept.
   std::chrono::hours idempotency_key_ttl{24};
