@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "storage/migrations.hpp"
+#include "storage/session_repository.hpp"
 #include "tests/support/test_env.hpp"
 
 namespace memoryd::storage::test {
@@ -74,6 +75,19 @@ void insert_site_tree(soci::session& sql, const std::string& session_id,
          " created_at) VALUES (:deployment, :site, 1, 'succeeded', :t)",
     soci::use(deployment_id, "deployment"), soci::use(site_id, "site"),
     soci::use(t, "t");
+}
+
+doomed_and_kept insert_two_site_trees(soci::session& sql) {
+  session_repository repo{sql};
+  const auto doomed = make_session();
+  const auto kept = make_session();
+  repo.create(doomed);
+  repo.create(kept);
+  doomed_and_kept out{doomed.session_id, random_uuid(), kept.session_id,
+                      random_uuid()};
+  insert_site_tree(sql, out.doomed_session, out.doomed_site);
+  insert_site_tree(sql, out.kept_session, out.kept_site);
+  return out;
 }
 
 long long site_tree_rows(soci::session& sql, const std::string& site_id) {

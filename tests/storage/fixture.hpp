@@ -52,6 +52,13 @@ using memoryd::test::count_where;
 void insert_site_tree(soci::session& sql, const std::string& session_id,
                       const std::string& site_id);
 
+/// Two sessions (session_repository::create), each with a site tree: one
+/// for a test to delete, one that must stay whole.
+struct doomed_and_kept {
+  std::string doomed_session, doomed_site, kept_session, kept_site;
+};
+doomed_and_kept insert_two_site_trees(soci::session& sql);
+
 /// The rows insert_site_tree() wrote that are still there (4 after it).
 long long site_tree_rows(soci::session& sql, const std::string& site_id);
 

@@ -10,7 +10,6 @@
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
 #include "storage/migrations.hpp"
-#include "storage/session_repository.hpp"
 #include "storage/timestamp.hpp"
 #include "tests/storage/fixture.hpp"
 
@@ -73,15 +72,8 @@ STORAGE_TEST_CASE(site_level_cascade_keeps_the_rows_and_their_cascade) {
   auto db = fresh_database(backend_name, false);
   auto& sql = *db.sql;
   migrate_up_to(sql, 7);
-  session_repository sessions{sql};
-  const auto gone = make_session();
-  const auto kept = make_session();
-  sessions.create(gone);
-  sessions.create(kept);
-  const auto gone_site = random_uuid();
-  const auto kept_site = random_uuid();
-  insert_site_tree(sql, gone.session_id, gone_site);
-  insert_site_tree(sql, kept.session_id, kept_site);
+  const auto [gone_session, gone_site, kept_session, kept_site] =
+    insert_two_site_trees(sql);
 
   BOOST_TEST(migrate(sql) == static_cast<int>(migrations_for(sql).size()) - 7);
   BOOST_TEST(site_tree_rows(sql, gone_site) == 4);
@@ -93,7 +85,7 @@ STORAGE_TEST_CASE(site_level_cascade_keeps_the_rows_and_their_cascade) {
     }
 
   sql << "DELETE FROM sessions WHERE session_id = :id",
-    soci::use(gone.session_id, "id");
+    soci::use(gone_session, "id");
   BOOST_TEST(site_tree_rows(sql, gone_site) == 0);
   BOOST_TEST(site_tree_rows(sql, kept_site) == 4);
 

@@ -331,30 +331,24 @@ STORAGE_TEST_CASE(remove_cascades_to_everything_the_session_owns) {
   auto db = fresh_database(backend_name);
   auto& sql = *db.sql;
   session_repository repo{sql};
-  auto doomed = make_session();
-  auto kept = make_session();
-  repo.create(doomed);
-  repo.create(kept);
-  const auto doomed_site = random_uuid();
-  const auto kept_site = random_uuid();
-  insert_site_tree(sql, doomed.session_id, doomed_site);
-  insert_site_tree(sql, kept.session_id, kept_site);
+  const auto [doomed_id, doomed_site, kept_id, kept_site] =
+    insert_two_site_trees(sql);
   BOOST_TEST_REQUIRE(site_tree_rows(sql, doomed_site) == 4);
 
-  BOOST_TEST(repo.remove(doomed.session_id));
-  BOOST_TEST(!repo.find(doomed.session_id).has_value());
-  BOOST_TEST(count_where(sql, "sessions", "session_id", doomed.session_id) ==
+  BOOST_TEST(repo.remove(doomed_id));
+  BOOST_TEST(!repo.find(doomed_id).has_value());
+  BOOST_TEST(count_where(sql, "sessions", "session_id", doomed_id) ==
              0);
   BOOST_TEST(count_where(sql, "user_preferences", "session_id",
-                         doomed.session_id) == 0);
+                         doomed_id) == 0);
   BOOST_TEST(site_tree_rows(sql, doomed_site) == 0);
   // Nothing else went.
-  BOOST_TEST(repo.find(kept.session_id).has_value());
+  BOOST_TEST(repo.find(kept_id).has_value());
   BOOST_TEST(count_where(sql, "user_preferences", "session_id",
-                         kept.session_id) == 1);
+                         kept_id) == 1);
   BOOST_TEST(site_tree_rows(sql, kept_site) == 4);
 
-  BOOST_TEST(!repo.remove(doomed.session_id));
+  BOOST_TEST(!repo.remove(doomed_id));
   BOOST_TEST(!repo.remove(random_uuid()));
   BOOST_TEST(!repo.remove("not-a-uuid"));
 }
