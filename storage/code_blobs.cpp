@@ -13,6 +13,7 @@
 #include "codec/sha256.hpp"
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
+#include "storage/prepared_statement.hpp"
 #include "storage/zstd_codec.hpp"
 
 namespace memoryd::storage::code_blobs {
@@ -214,13 +215,13 @@ chain chain_after(soci::session& sql, const std::string& site_id,
 }
 
 bool blob_exists(soci::session& sql, const std::string& sha256,
-                 bool locked, const char* query_sql = blob_exists_sql) {
-  int one = 0;
-  std::string query = query_sql;
-  if (locked)
-    query += dialect::key_share_lock_sql(backend_of(sql));
-  sql << query, soci::use(sha256, "sha256"), soci::into(one);
-  return sql.got_data();
+                 bool locked, const char* query_sql = blob_exists_sql,
+                 const char* name = "memoryd_blob_exists") {
+  const prepared_sql statement{
+    std::string{name} + (locked ? "_locked" : ""),
+    std::string{query_sql}
+      + std::string{locked ? dialect::key_share_lock_sql(backend_of(sql)) : ""}};
+  return run_prepared(sql, statement, statement_params{}.text("sha256", sha256));
 }
 
 // Whether `delta` is worth keeping as a delta of `a`, by the policy.
@@ -434,7 +435,8 @@ void store(soci::session& sql, std::vector<encoded_code>& plan) {
       // The base went (or is too deep in another chain), or a blob planned
       // for reuse went: a keyframe then.
       if (!e.base_sha256.empty()
-          && !blob_exists(sql, e.base_sha256, true, base_exists_sql)) {
+          && !blob_exists(sql, e.base_sha256, true, base_exists_sql,
+                          "memoryd_base_exists")) {
         e.base_sha256.clear();
         e.frame.clear();
         // A chain this worker remembers may end in that base (its write

@@ -87,10 +87,6 @@ sqlite_api::sqlite3* sqlite_handle(soci::session& sql) {
   return static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
 }
 
-PGconn* postgresql_handle(soci::session& sql) {
-  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())
-    ->conn_;
-}
 
 void execute_sqlite_script(soci::session& sql, const std::string& script) {
   char* message = nullptr;
@@ -106,23 +102,11 @@ void execute_sqlite_script(soci::session& sql, const std::string& script) {
 void execute_postgresql_script(soci::session& sql, const std::string& script) {
   PGconn* conn = postgresql_handle(sql);
   PGresult* result = PQexec(conn, script.c_str());
-  const auto status = PQresultStatus(result);
-  if (result != nullptr
-      && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+  if (succeeded(result)) {
     PQclear(result);
     return;
   }
-  // No result, or no SQLSTATE (an error libpq raised itself): the
-  // connection broke. Report it as such (class 08).
-  const char* state = result != nullptr
-                        ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
-                        : nullptr;
-  std::string what = result != nullptr ? PQresultErrorMessage(result)
-                                       : PQerrorMessage(conn);
-  std::string sqlstate = state != nullptr ? state : "08006";
-  PQclear(result);
-  throw soci::postgresql_soci_error("SQL script failed: " + what,
-                                    sqlstate.c_str());
+  throw_postgresql_error(conn, result, "SQL script failed: ");
 }
 
 // -- failures ----------------------------------------------------------------
@@ -135,7 +119,9 @@ bool connected(soci::session& sql) {
 failure classify_postgresql(const soci::postgresql_soci_error& e) {
   const std::string state = e.sqlstate();
   if (state == "40001"     // serialization_failure
-      || state == "40P01") // deadlock_detected
+      || state == "40P01"  // deadlock_detected
+      || state == "26000"  // a prepared statement the server lost: prepared anew
+      || state == "42P05") // one it had that we forgot: remembered again
     return failure::transient;
   if (state.starts_with("08")    // connection_exception
       || state == "57P01"        // admin_shutdown
@@ -163,6 +149,32 @@ failure classify_sqlite(int result_code) {
 }
 
 } // namespace
+
+PGconn* postgresql_handle(soci::session& sql) {
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())
+    ->conn_;
+}
+
+bool succeeded(const PGresult* result) {
+  const auto status = PQresultStatus(result);
+  return result != nullptr
+         && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK);
+}
+
+void throw_postgresql_error(PGconn* conn, PGresult* result,
+                            std::string_view context) {
+  // No result, or no SQLSTATE (an error libpq raised itself): the
+  // connection broke. Report it as such (class 08).
+  const char* state = result != nullptr
+                        ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
+                        : nullptr;
+  std::string what = std::string{context}
+                     + (result != nullptr ? PQresultErrorMessage(result)
+                                          : PQerrorMessage(conn));
+  std::string sqlstate = state != nullptr ? state : "08006";
+  PQclear(result);
+  throw soci::postgresql_soci_error(what, sqlstate.c_str());
+}
 
 std::string sqlite_file(soci::session& sql) {
   if (backend_of(sql) != backend::sqlite)

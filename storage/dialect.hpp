@@ -20,6 +20,10 @@ namespace soci {
 class session;
 }
 
+// libpq's PGconn and PGresult, without its header.
+struct pg_conn;
+struct pg_result;
+
 namespace memoryd::storage::dialect {
 
 /// Opens a write transaction. SQLite takes the write lock at once
@@ -84,6 +88,19 @@ enum class failure {
   other,
 };
 failure classify(soci::session& sql, const std::exception& e);
+
+/// libpq's connection below a PostgreSQL session, for what SOCI cannot do
+/// (scripts, prepared statements).
+pg_conn* postgresql_handle(soci::session& sql);
+
+/// Whether a libpq result is a success: a command done, or rows.
+bool succeeded(const pg_result* result);
+
+/// Throws `result`'s error (and frees it) as a soci::postgresql_soci_error
+/// with its SQLSTATE, so that classify() and the retries treat it as any
+/// other; without a result or a SQLSTATE, as a broken connection (08006).
+[[noreturn]] void throw_postgresql_error(pg_conn* conn, pg_result* result,
+                                         std::string_view context);
 
 /// A timestamp to bind, in the canonical form of timestamp.hpp, which
 /// SQLite needs to compare timestamps as text. Accepts what

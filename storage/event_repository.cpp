@@ -7,6 +7,7 @@
 
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
+#include "storage/prepared_statement.hpp"
 #include "storage/site_fetch.hpp"
 #include "storage/statement.hpp"
 #include "storage/timestamp.hpp"
@@ -81,6 +82,24 @@ std::string with_key(std::string sql, bool of_site) {
                           + postgresql_key_tail_sql;
   sql.replace(sql.find("%key%"), 5, key);
   return sql;
+}
+
+/// The three ways an event is appended: a session's own, one below a site
+/// whose session the writer knows, one whose session is read from the site.
+enum class insert_event { of_session, of_site, site_looked_up };
+
+const prepared_sql& insert_event_sql(bool postgresql, insert_event kind) {
+  static const prepared_sql postgresql_sql[] = {
+    {"memoryd_event_of_session",
+     with_key(postgresql_insert_event_sql, false)},
+    {"memoryd_event_of_site", with_key(postgresql_insert_event_sql, true)},
+    {"memoryd_event_site_looked_up",
+     with_key(postgresql_insert_site_event_sql, true)}};
+  static const prepared_sql sqlite_sql[] = {
+    {"memoryd_event_of_session", sqlite_insert_event_sql},
+    {"memoryd_event_of_site", sqlite_insert_event_sql},
+    {"memoryd_event_site_looked_up", sqlite_insert_site_event_sql}};
+  return (postgresql ? postgresql_sql : sqlite_sql)[static_cast<int>(kind)];
 }
 
 // The text of txid is named apart: an ORDER BY txid would otherwise sort by
@@ -220,30 +239,19 @@ event_repository::event_repository(soci::session& sql) : sql_(sql) {
 
 void event_repository::append(const event_record& e) {
   const auto now = dialect::timestamp_to_db(now_timestamp(), "created_at");
-  nullable site{!e.site_id.empty()};
-  nullable version{e.version > 0};
-  nullable ref{!e.ref_id.empty()};
-  nullable agent{!e.agent.empty()};
-  const long long number = e.version;
-  const bool pg = is_postgresql(sql_);
-  if (e.session_id.empty()) {
-    sql_ << (pg ? with_key(postgresql_insert_site_event_sql, true)
-                : std::string{sqlite_insert_site_event_sql}),
-      soci::use(e.tenant, "tenant"), soci::use(e.type, "type"),
-      soci::use(number, version.flag, "version"),
-      soci::use(e.ref_id, ref.flag, "ref_id"),
-      soci::use(e.agent, agent.flag, "agent"),
-      soci::use(now, "created_at"), soci::use(e.site_id, "site_id");
-    return;
-  }
-  sql_ << (pg ? with_key(postgresql_insert_event_sql, !e.site_id.empty())
-              : std::string{sqlite_insert_event_sql}),
-    soci::use(e.tenant, "tenant"), soci::use(e.type, "type"),
-    soci::use(e.session_id, "session_id"),
-    soci::use(e.site_id, site.flag, "site_id"),
-    soci::use(number, version.flag, "version"),
-    soci::use(e.ref_id, ref.flag, "ref_id"),
-    soci::use(e.agent, agent.flag, "agent"), soci::use(now, "created_at");
+  statement_params params;
+  params.text("tenant", e.tenant)
+    .text("type", e.type)
+    .text("session_id", e.session_id)
+    .text("site_id", e.site_id, !e.site_id.empty())
+    .integer("version", e.version, e.version > 0)
+    .text("ref_id", e.ref_id, !e.ref_id.empty())
+    .text("agent", e.agent, !e.agent.empty())
+    .text("created_at", now);
+  const auto kind = e.session_id.empty() ? insert_event::site_looked_up
+                    : e.site_id.empty()  ? insert_event::of_session
+                                         : insert_event::of_site;
+  run_prepared(sql_, insert_event_sql(is_postgresql(sql_), kind), params);
 }
 
 event_page event_repository::after(const std::string& tenant,

@@ -6,6 +6,7 @@
 
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
+#include "storage/prepared_statement.hpp"
 #include "storage/transaction.hpp"
 
 namespace memoryd::storage {
@@ -46,16 +47,17 @@ std::string made_by(const write_key& k) {
 
 bool insert(soci::session& sql, const write_key& k,
             const std::string& result, const std::string& now) {
-  const auto by = made_by(k);
-  const auto created_at = dialect::timestamp_to_db(now, "created_at");
-  int inserted = 0;
-  sql << insert_key_sql, soci::use(k.tenant, "tenant"),
-    soci::use(by, "made_by"), soci::use(k.key, "idempotency_key"),
-    soci::use(k.operation, "operation"),
-    soci::use(k.request_sha256, "request_sha256"),
-    soci::use(result, "result"), soci::use(created_at, "created_at"),
-    soci::into(inserted);
-  return sql.got_data();
+  static const prepared_sql insert_key{"memoryd_insert_key", insert_key_sql};
+  return run_prepared(
+    sql, insert_key,
+    statement_params{}
+      .text("tenant", k.tenant)
+      .text("made_by", made_by(k))
+      .text("idempotency_key", k.key)
+      .text("operation", k.operation)
+      .text("request_sha256", k.request_sha256)
+      .text("result", result)
+      .text("created_at", dialect::timestamp_to_db(now, "created_at")));
 }
 
 } // namespace

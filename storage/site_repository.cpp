@@ -11,6 +11,7 @@
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
+#include "storage/prepared_statement.hpp"
 #include "storage/site_checks.hpp"
 #include "storage/site_fetch.hpp"
 #include "storage/site_insert.hpp"
@@ -107,24 +108,20 @@ void insert_version(soci::session& sql, const std::string& site_id,
                     long long number, const new_version& v,
                     const std::string& created_at,
                     const code_blobs::encoded_code& stored) {
-  nullable requirements{v.has_requirements};
-  nullable changes{v.has_changes};
-  const std::string no_code;
-  nullable restored{v.restored_from > 0};
-  nullable agent{!v.agent.empty()};
-  const long long restored_from = v.restored_from;
-  long long inserted = 0;
-  sql << insert_version_sql, soci::use(site_id, "site_id"),
-    soci::use(number, "version"),
-    soci::use(stored.plain ? v.code : no_code, "code"),
-    soci::use(v.code_size, "code_size"),
-    soci::use(v.code_sha256, "code_sha256"),
-    soci::use(v.requirements_json, requirements.flag, "requirements"),
-    soci::use(v.changes, changes.flag, "changes"),
-    soci::use(restored_from, restored.flag, "restored_from"),
-    soci::use(v.agent, agent.flag, "agent"),
-    soci::use(created_at, "created_at"), soci::into(inserted);
-  if (!sql.got_data())
+  static const prepared_sql insert{"memoryd_insert_version",
+                                   insert_version_sql};
+  statement_params params;
+  params.text("site_id", site_id)
+    .integer("version", number)
+    .text("code", stored.plain ? v.code : std::string{})
+    .integer("code_size", v.code_size)
+    .text("code_sha256", v.code_sha256)
+    .text("requirements", v.requirements_json, v.has_requirements)
+    .text("changes", v.changes, v.has_changes)
+    .integer("restored_from", v.restored_from, v.restored_from > 0)
+    .text("agent", v.agent, !v.agent.empty())
+    .text("created_at", created_at);
+  if (!run_prepared(sql, insert, params))
     throw conflict("version " + std::to_string(number) + " of site " + site_id
                    + " already exists, above the site's latest_version");
 }
@@ -226,13 +223,17 @@ site_repository::add_versions(const std::string& site_id,
   // that lock then holds nothing that writers of other sites wait for (a
   // blob it inserted would stop any of them storing the same text until
   // this transaction ends).
-  long long latest = 0;
-  long long revision = 0;
-  sql_ << reserve_versions_sql, soci::use(count, "count"),
-    soci::use(created_at.back(), "updated_at"), soci::use(site_id, "site_id"),
-    soci::into(latest), soci::into(revision);
-  if (!sql_.got_data())
+  static const prepared_sql reserve{"memoryd_reserve_versions",
+                                    reserve_versions_sql};
+  long long reserved[2] = {0, 0};  // the latest version, the revision
+  if (!run_prepared(sql_, reserve,
+                    statement_params{}
+                      .integer("count", count)
+                      .text("updated_at", created_at.back())
+                      .text("site_id", site_id),
+                    reserved))
     throw not_found(no_site(site_id));
+  const auto [latest, revision] = reserved;
   code_blobs::store(sql_, codes);
   std::vector<int64_t> numbers;
   numbers.reserve(batch.size());
