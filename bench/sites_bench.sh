@@ -10,8 +10,8 @@
 # Code strings are 20 KB. Prints versions/s (transactions/s for pgbench),
 # p50/p99 and the ratios memoryd/pgbench. Targets (issue 12): 16 sites
 # >= 1.0, one site >= 2.5. pgbench runs its statements prepared (-M
-# prepared: parsed and planned once per connection); memoryd's are parsed
-# and planned at every execution.
+# prepared: parsed and planned once per connection), as memoryd does those
+# of its writes (storage/prepared_statement.hpp).
 #
 # Usage: bench/sites_bench.sh [SECONDS_PER_RUN (5)] [ROUNDS (3)]
 set -euo pipefail
