@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include <soci/soci.h>
 
@@ -214,14 +215,27 @@ chain chain_after(soci::session& sql, const std::string& site_id,
   return c;
 }
 
-bool blob_exists(soci::session& sql, const std::string& sha256,
-                 bool locked, const char* query_sql = blob_exists_sql,
-                 const char* name = "memoryd_blob_exists") {
-  const prepared_sql statement{
-    std::string{name} + (locked ? "_locked" : ""),
-    std::string{query_sql}
-      + std::string{locked ? dialect::key_share_lock_sql(backend_of(sql)) : ""}};
-  return run_prepared(sql, statement, statement_params{}.text("sha256", sha256));
+// Whether blob `sha256` is there (as a delta base, when `as_base`), and if
+// `locked`, key-share locked against its deletion until the commit.
+bool blob_exists(soci::session& sql, const std::string& sha256, bool locked,
+                 bool as_base = false) {
+  // Built once: blob or base, unlocked or locked, per backend.
+  static const auto statements = [] {
+    std::vector<prepared_sql> all;
+    for (auto b : {backend::postgresql, backend::sqlite})
+      for (bool base : {false, true})
+        for (bool lock : {false, true})
+          all.emplace_back(
+            std::string{base ? "memoryd_base_exists" : "memoryd_blob_exists"}
+              + (lock ? "_locked" : ""),
+            std::string{base ? base_exists_sql : blob_exists_sql}
+              + std::string{lock ? dialect::key_share_lock_sql(b) : ""});
+    return all;
+  }();
+  const auto index = (backend_of(sql) == backend::postgresql ? 0 : 4)
+                     + (as_base ? 2 : 0) + (locked ? 1 : 0);
+  return run_prepared(sql, statements[index],
+                      statement_params{}.text("sha256", sha256));
 }
 
 // Whether `delta` is worth keeping as a delta of `a`, by the policy.
@@ -435,8 +449,7 @@ void store(soci::session& sql, std::vector<encoded_code>& plan) {
       // The base went (or is too deep in another chain), or a blob planned
       // for reuse went: a keyframe then.
       if (!e.base_sha256.empty()
-          && !blob_exists(sql, e.base_sha256, true, base_exists_sql,
-                          "memoryd_base_exists")) {
+          && !blob_exists(sql, e.base_sha256, true, true)) {
         e.base_sha256.clear();
         e.frame.clear();
         // A chain this worker remembers may end in that base (its write

@@ -18,12 +18,6 @@ namespace memoryd::storage {
 
 namespace {
 
-/// A statement's text for PostgreSQL and its parameter names in $n order.
-struct numbered {
-  std::string text;
-  std::vector<std::string> names;
-};
-
 /// What each connection has prepared. A connection is its PGconn and its
 /// server process: a reconnect that reuses the address has another one.
 struct connection_statements {
@@ -37,25 +31,12 @@ constexpr std::size_t max_remembered_connections = 1024;
 
 struct registry {
   std::mutex mutex;
-  // By text: one name may stand for a text per backend.
-  std::unordered_map<std::string, numbered> statements;
   std::unordered_map<const PGconn*, connection_statements> connections;
 };
 
 registry& the_registry() {
   static registry r;
   return r;
-}
-
-/// `statement` numbered, computed once per text (the node stays put).
-const numbered& numbered_of(const prepared_sql& statement) {
-  auto& r = the_registry();
-  std::lock_guard lock{r.mutex};
-  auto [it, added] = r.statements.try_emplace(statement.text);
-  if (added)
-    it->second.text = detail::numbered_parameters(statement.text,
-                                                  it->second.names);
-  return it->second;
 }
 
 bool is_prepared(const PGconn* conn, const std::string& name) {
@@ -109,10 +90,10 @@ const statement_params::param& param_named(const statement_params& params,
   return *it;
 }
 
-void prepare(PGconn* conn, const prepared_sql& statement,
-             const numbered& n) {
-  PGresult* result = PQprepare(conn, statement.name.c_str(), n.text.c_str(),
-                               static_cast<int>(n.names.size()), nullptr);
+void prepare(PGconn* conn, const prepared_sql& statement) {
+  PGresult* result = PQprepare(
+    conn, statement.name.c_str(), statement.numbered_text.c_str(),
+    static_cast<int>(statement.parameter_names.size()), nullptr);
   if (dialect::succeeded(result)) {
     PQclear(result);
   } else if (sqlstate_of(result) == "42P05"
@@ -130,16 +111,15 @@ void prepare(PGconn* conn, const prepared_sql& statement,
 bool run_postgresql(soci::session& sql, const prepared_sql& statement,
                     const statement_params& params,
                     std::span<long long> into) {
-  const auto& n = numbered_of(statement);
   std::vector<const char*> values;
-  values.reserve(n.names.size());
-  for (const auto& name : n.names) {
+  values.reserve(statement.parameter_names.size());
+  for (const auto& name : statement.parameter_names) {
     const auto& p = param_named(params, name, statement);
     values.push_back(p.present ? p.text.c_str() : nullptr);
   }
   PGconn* conn = dialect::postgresql_handle(sql);
   if (!is_prepared(conn, statement.name))
-    prepare(conn, statement, n);
+    prepare(conn, statement);
   PGresult* result = PQexecPrepared(conn, statement.name.c_str(),
                                     static_cast<int>(values.size()),
                                     values.data(), nullptr, nullptr, 0);
@@ -163,12 +143,12 @@ bool run_postgresql(soci::session& sql, const prepared_sql& statement,
 
 bool run_sqlite(soci::session& sql, const prepared_sql& statement,
                 const statement_params& params, std::span<long long> into) {
-  const auto& n = numbered_of(statement);
+  const auto& names = statement.parameter_names;
   soci::statement st{sql};
   // SOCI binds by name; the indicators must outlive the execution.
-  std::vector<soci::indicator> flags(n.names.size());
-  for (std::size_t i = 0; i < n.names.size(); ++i) {
-    const auto& p = param_named(params, n.names[i], statement);
+  std::vector<soci::indicator> flags(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto& p = param_named(params, names[i], statement);
     flags[i] = p.present ? soci::i_ok : soci::i_null;
     if (p.is_integer)
       st.exchange(soci::use(p.integer, flags[i], p.name));
@@ -193,6 +173,11 @@ bool in_name(char c) {
 }
 
 } // namespace
+
+prepared_sql::prepared_sql(std::string name, std::string text)
+  : name{std::move(name)}, text{std::move(text)} {
+  numbered_text = detail::numbered_parameters(this->text, parameter_names);
+}
 
 statement_params& statement_params::text(std::string name, std::string value,
                                          bool present) {

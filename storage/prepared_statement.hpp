@@ -26,10 +26,15 @@ class session;
 namespace memoryd::storage {
 
 /// A statement with :name parameters, and the name it is prepared under.
-/// One name, one text: the name is what a connection remembers.
+/// One name, one text: the name is what a connection remembers. Built once
+/// (a static), so the numbering for PostgreSQL is not redone per call.
 struct prepared_sql {
+  prepared_sql(std::string name, std::string text);
+
   std::string name;
-  std::string text;
+  std::string text;                          // with :name parameters
+  std::string numbered_text;                 // with $1, $2, ...
+  std::vector<std::string> parameter_names;  // in $n order
 };
 
 /// The values of a statement's parameters, by name, each as text or
