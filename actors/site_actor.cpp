@@ -1,6 +1,7 @@
 #include "actors/site_actor.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <caf/stateful_actor.hpp>
@@ -60,13 +61,29 @@ void fence_view(self_ptr self, const trace& t, const std::string& site_id,
             std::move(then));
 }
 
-void write_versions(self_ptr self, const std::string& site_id);
-void next_versions(self_ptr self, const std::string& site_id);
+void start_folds(self_ptr self);
 
-/// Answers the batch that just committed and starts the next one, if any.
-void versions_committed(self_ptr self, const std::string& site_id,
-                        std::vector<queued_version>& batch,
+/// A site's versions in a running fold: answered when it commits.
+struct fold_part {
+  std::string site_id;
+  std::vector<queued_version> batch;
+};
+
+/// After a site's part of a fold: its next versions wait for a fold again.
+void site_done(self_ptr self, const std::string& site_id) {
+  auto& queue = self->state.queues[site_id];
+  queue.writing = false;
+  if (queue.waiting.empty())
+    self->state.queues.erase(site_id);
+  else
+    self->state.ready.push_back(site_id);
+  start_folds(self);
+}
+
+/// Answers the part of a fold that just committed.
+void versions_committed(self_ptr self, fold_part& part,
                         const committed<site_write>& result) {
+  auto& batch = part.batch;
   if (result.value.versions.size() != batch.size()) {
     // A key's stored result of another batch: never expected (a client's
     // key has a batch of its own, the daemon's keys are unique).
@@ -74,79 +91,140 @@ void versions_committed(self_ptr self, const std::string& site_id,
                                           "does not match this request");
     for (auto& q : batch)
       q.promise.deliver(err);
-    return next_versions(self, site_id);
+    return site_done(self, part.site_id);
   }
   for (std::size_t i = 0; i < batch.size(); ++i)
-    batch[i].promise.deliver(rendered{site_id, result.value.revision,
+    batch[i].promise.deliver(rendered{part.site_id, result.value.revision,
                                       render_version(result.value.versions[i]),
                                       false, result.replayed});
   self->state.versions_added += batch.size();
-  next_versions(self, site_id);
+  site_done(self, part.site_id);
 }
 
-/// How many of the waiting versions go into the next transaction: those
-/// that can share its key (see site_actor.hpp).
-std::size_t next_batch_size(const std::vector<queued_version>& waiting) {
+/// Answers one part of a committed fold: its refusal, or its versions once
+/// the site's cached view is fenced.
+void part_committed(self_ptr self, const trace& t,
+                    std::shared_ptr<fold_part> part, group_outcome& outcome,
+                    bool replayed) {
+  if (outcome.refused != static_cast<uint8_t>(errc::none)) {
+    auto err = make_error(static_cast<errc>(outcome.refused),
+                          std::move(outcome.message));
+    for (auto& q : part->batch) {
+      self->state.probe->failed();
+      q.promise.deliver(err);
+    }
+    return site_done(self, part->site_id);
+  }
+  committed<site_write> result{std::move(outcome.write), replayed};
+  if (replayed)
+    return versions_committed(self, *part, result);
+  const auto revision = result.value.revision;
+  fence_view(self, t, part->site_id, revision,
+             [=]() mutable { versions_committed(self, *part, result); });
+}
+
+/// How many of a site's waiting versions go into its part of the next
+/// fold, at most `room`: those that can share its key (see site_actor.hpp).
+std::size_t next_batch_size(const std::vector<queued_version>& waiting,
+                            std::size_t room) {
   const auto& first = waiting.front().key;
   if (first.from_client)
     return 1;
   std::size_t n = 1;
-  while (n < waiting.size() && n < max_version_batch
-         && !waiting[n].key.from_client && waiting[n].key.tenant == first.tenant)
+  while (n < waiting.size() && n < room && !waiting[n].key.from_client
+         && waiting[n].key.tenant == first.tenant)
     ++n;
   return n;
 }
 
-/// One transaction for the versions of the site that can share it.
-void write_versions(self_ptr self, const std::string& site_id) {
-  auto& queue = self->state.queues[site_id];
-  auto take = next_batch_size(queue.waiting);
-  auto batch = std::make_shared<std::vector<queued_version>>(
-    std::make_move_iterator(queue.waiting.begin()),
-    std::make_move_iterator(queue.waiting.begin() + static_cast<long>(take)));
-  queue.waiting.erase(queue.waiting.begin(),
-                      queue.waiting.begin() + static_cast<long>(take));
-  queue.writing = true;
-  ++self->state.version_batches;
-  std::vector<storage::new_version> versions;
-  versions.reserve(batch->size());
-  auto now = storage::now_timestamp();
-  for (auto& q : *batch) {
-    q.version.created_at = now;
-    versions.push_back(q.version);
+/// The parts of the next fold, from the sites ready longest. A client's
+/// key goes alone: a repeat must replay exactly its own answer.
+std::vector<std::shared_ptr<fold_part>> next_fold(self_ptr self) {
+  auto& st = self->state;
+  std::vector<std::shared_ptr<fold_part>> parts;
+  std::size_t versions = 0;
+  while (!st.ready.empty() && parts.size() < max_fold_sites
+         && versions < max_version_batch) {
+    auto& queue = st.queues[st.ready.front()];
+    const bool alone = queue.waiting.front().key.from_client;
+    if (alone && !parts.empty())
+      break;
+    auto take = next_batch_size(queue.waiting, max_version_batch - versions);
+    auto part = std::make_shared<fold_part>();
+    part->site_id = std::move(st.ready.front());
+    st.ready.pop_front();
+    auto first = queue.waiting.begin();
+    part->batch.assign(std::make_move_iterator(first),
+                       std::make_move_iterator(first + static_cast<long>(take)));
+    queue.waiting.erase(first, first + static_cast<long>(take));
+    queue.writing = true;
+    versions += take;
+    parts.push_back(std::move(part));
+    if (alone)
+      break;
   }
-  const auto t = batch->front().cause;
-  traced_request(self, self->state.store, of_site(site_id), caf::infinite, t,
-                 atom::ver_add::value, site_id, std::move(versions),
-                 batch->front().key)
+  return parts;
+}
+
+/// One transaction for the versions of the sites in `parts`.
+void write_fold(self_ptr self,
+                std::vector<std::shared_ptr<fold_part>> parts) {
+  ++self->state.folds_running;
+  ++self->state.version_batches;
+  std::vector<version_group> groups;
+  groups.reserve(parts.size());
+  auto now = storage::now_timestamp();
+  for (auto& part : parts) {
+    auto& g = groups.emplace_back();
+    g.site_id = part->site_id;
+    g.key = part->batch.front().key;
+    for (auto& q : part->batch) {
+      q.version.created_at = now;
+      g.versions.push_back(q.version);
+    }
+  }
+  const auto t = parts.front()->batch.front().cause;
+  // The shard's folds prefer one worker: its thread-local caches (the
+  // chains the sites' versions continue) stay warm.
+  traced_request(self, self->state.store, affinity{self->id()}, caf::infinite,
+                 t, atom::ver_add::value, std::move(groups))
     .then(
-      [=](committed<site_write>& result) {
-        if (result.replayed)
-          return versions_committed(self, site_id, *batch, result);
-        fence_view(self, t, site_id, result.value.revision, [=]() mutable {
-          versions_committed(self, site_id, *batch, result);
-        });
+      [=](committed<version_fold>& result) mutable {
+        --self->state.folds_running;
+        if (result.value.groups.size() != parts.size()) {
+          // Another request's stored result under this key: never expected.
+          result.value.groups.assign(
+            parts.size(),
+            group_outcome{{}, static_cast<uint8_t>(errc::conflict),
+                          "the write key's stored result does not match "
+                          "this request"});
+        }
+        for (std::size_t i = 0; i < parts.size(); ++i)
+          part_committed(self, t, parts[i], result.value.groups[i],
+                         result.replayed);
+        start_folds(self);
       },
       [=](caf::error& err) {
-        for (auto& q : *batch) {
-          self->state.probe->failed();
-          q.promise.deliver(err);
+        --self->state.folds_running;
+        for (auto& part : parts) {
+          for (auto& q : part->batch) {
+            self->state.probe->failed();
+            q.promise.deliver(err);
+          }
+          site_done(self, part->site_id);
         }
-        next_versions(self, site_id);
+        start_folds(self);
       });
 }
 
-/// After a transaction of the site's versions: the next one, if any waits.
-void next_versions(self_ptr self, const std::string& site_id) {
-  auto& queue = self->state.queues[site_id];
-  queue.writing = false;
-  if (queue.waiting.empty())
-    self->state.queues.erase(site_id);
-  else
-    write_versions(self, site_id);
+/// Starts folds of the ready sites while fewer than max_folds_running run.
+void start_folds(self_ptr self) {
+  while (self->state.folds_running < max_folds_running
+         && !self->state.ready.empty())
+    write_fold(self, next_fold(self));
 }
 
-/// Queues a version for the site's next transaction.
+/// Queues a version for its site's part of the next fold.
 void enqueue_version(self_ptr self, promise rp, const trace& t,
                      const std::string& site_id, storage::new_version v,
                      storage::write_key key) {
@@ -154,8 +232,9 @@ void enqueue_version(self_ptr self, promise rp, const trace& t,
   v.agent = key.agent;
   auto& queue = self->state.queues[site_id];
   queue.waiting.push_back({std::move(rp), std::move(v), std::move(key), t});
-  if (!queue.writing)
-    write_versions(self, site_id);
+  if (!queue.writing && queue.waiting.size() == 1)
+    self->state.ready.push_back(site_id);
+  start_folds(self);
 }
 
 /// Answers a new site's view after writing it through to the cache.
@@ -365,6 +444,7 @@ site_actor::behavior_type site_manager(self_ptr self, probe_ptr probe,
       caf::put(s, "version-batches", self->state.version_batches);
       caf::put(s, "versions-added", self->state.versions_added);
       caf::put(s, "sites-writing", static_cast<uint64_t>(self->state.queues.size()));
+      caf::put(s, "folds-running", static_cast<uint64_t>(self->state.folds_running));
       return s;
     },
   };

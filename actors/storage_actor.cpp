@@ -1,5 +1,9 @@
 #include "actors/storage_actor.hpp"
 
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -30,6 +34,35 @@ using self_ptr = storage_actor::stateful_pointer<storage_worker_state>;
 template <class Work>
 using work_result = decltype(std::declval<Work&>()(std::declval<soci::session&>()));
 
+/// Why a write was refused, as its API error.
+struct refusal {
+  errc code;
+  std::string message;
+};
+
+/// The refusal a repository's domain exception stands for; none for a
+/// failure of the database itself (or a bug), which fails the transaction.
+std::optional<refusal> refusal_of(const std::exception& e) {
+  if (dynamic_cast<const storage::not_found*>(&e))
+    return refusal{errc::not_found, e.what()};
+  if (dynamic_cast<const storage::precondition_failed*>(&e))
+    return refusal{errc::precondition_failed, e.what()};
+  if (dynamic_cast<const storage::conflict*>(&e))
+    return refusal{errc::conflict, e.what()};
+  if (dynamic_cast<const storage::deadline_passed*>(&e))
+    return refusal{errc::timeout, e.what()};
+  if (dynamic_cast<const storage::corrupt_blob*>(&e)) {
+    // The database works; one stored text does not decode.
+    spdlog::error("storage: {}", e.what());
+    return refusal{errc::storage,
+                   std::string{"stored code does not decode: "} + e.what()};
+  }
+  if (dynamic_cast<const std::invalid_argument*>(&e))
+    // Input the API layer let through but the repository refuses.
+    return refusal{errc::validation, e.what()};
+  return std::nullopt;
+}
+
 /// Runs `work(sql)` with retries and turns every failure into a caf::error,
 /// so that no exception escapes a handler.
 template <class Work>
@@ -48,23 +81,9 @@ caf::expected<work_result<Work>> attempt(self_ptr self, Work work) {
     storage::with_retry(*st.sql, st.retry, [&] { out = work(*st.sql); });
     database.up.store(true, std::memory_order_relaxed);
     return std::move(*out);
-  } catch (const storage::not_found& e) {
-    return failed(errc::not_found, e.what());
-  } catch (const storage::precondition_failed& e) {
-    return failed(errc::precondition_failed, e.what());
-  } catch (const storage::conflict& e) {
-    return failed(errc::conflict, e.what());
-  } catch (const storage::deadline_passed& e) {
-    return failed(errc::timeout, e.what());
-  } catch (const storage::corrupt_blob& e) {
-    // The database works; one stored text does not decode.
-    spdlog::error("storage: {}", e.what());
-    return failed(errc::storage, std::string{"stored code does not decode: "}
-                                   + e.what());
-  } catch (const std::invalid_argument& e) {
-    // Input the API layer let through but the repository refuses.
-    return failed(errc::validation, e.what());
   } catch (const std::exception& e) {
+    if (auto refused = refusal_of(e))
+      return failed(refused->code, std::move(refused->message));
     // SOCI puts the bound values into its messages: a version's whole code.
     std::string_view what = e.what();
     if (st.sql && storage::dialect::classify(*st.sql, e)
@@ -298,6 +317,63 @@ add_site_event(self_ptr self, const trace& t, const char* what,
   });
 }
 
+/// Adds one site's versions (after checking its tenant) and their events.
+site_write add_group(self_ptr self, soci::session& sql,
+                     const version_group& g) {
+  require_site(self, sql, g.key.tenant, g.site_id);
+  site_write out;
+  auto numbers = storage::site_repository{sql}.add_versions(
+    g.site_id, g.versions, &out.revision);
+  // Each version's own agent: versions of several requests share the
+  // group's key (see site_actor.cpp).
+  for (std::size_t i = 0; i < g.versions.size(); ++i) {
+    auto per_version = g.key;
+    per_version.agent = g.versions[i].agent;
+    emit(sql, per_version,
+         g.versions[i].restored_from > 0 ? "version_restored" : "version_added",
+         {}, g.site_id, numbers[i]);
+  }
+  out.versions = added_versions(g.site_id, g.versions, numbers);
+  return out;
+}
+
+/// The groups of a folded write, in the open transaction: site rows are
+/// locked in site id order, so that folds of several daemons never wait for
+/// each other in a cycle. With several groups each runs under a savepoint:
+/// a refused one (its site gone or another tenant's, a conflict) is undone
+/// and answered alone while the others commit. A failure of the database
+/// fails them all, as it fails any transaction.
+version_fold add_groups(self_ptr self, soci::session& sql,
+                        const std::vector<version_group>& groups) {
+  version_fold out;
+  out.groups.resize(groups.size());
+  if (groups.size() == 1) {
+    out.groups.front().write = add_group(self, sql, groups.front());
+    return out;
+  }
+  std::vector<std::size_t> order(groups.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return groups[a].site_id < groups[b].site_id;
+  });
+  for (auto i : order) {
+    storage::savepoint part{sql};
+    try {
+      out.groups[i].write = add_group(self, sql, groups[i]);
+      part.release();
+    } catch (const std::exception& e) {
+      auto refused = refusal_of(e);
+      if (!refused)
+        throw;
+      part.roll_back();
+      self->state.probe->failed();
+      out.groups[i].refused = static_cast<uint8_t>(refused->code);
+      out.groups[i].message = std::move(refused->message);
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 storage_worker_state::storage_worker_state() = default;
@@ -430,28 +506,17 @@ storage_worker(self_ptr self, probe_ptr probe,
           q.after_site_id);
       });
     },
-    [=](atom::ver_add, const trace& t, const std::string& site_id,
-        const std::vector<storage::new_version>& batch,
-        const storage::write_key& key) -> caf::result<committed<site_write>> {
-      compress_ahead(self, site_id, batch);
-      return write(self, t, "ver_add", key, [&](soci::session& sql) {
-        require_site(self, sql, key.tenant, site_id);
-        site_write out;
-        auto numbers = storage::site_repository{sql}.add_versions(
-          site_id, batch, &out.revision);
-        // Each version's own agent: versions of several requests share the
-        // batch's key (see site_actor.cpp).
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          auto per_version = key;
-          per_version.agent = batch[i].agent;
-          emit(sql, per_version,
-               batch[i].restored_from > 0 ? "version_restored"
-                                          : "version_added",
-               {}, site_id, numbers[i]);
-        }
-        out.versions = added_versions(site_id, batch, numbers);
-        return out;
-      });
+    [=](atom::ver_add, const trace& t,
+        const std::vector<version_group>& groups)
+      -> caf::result<committed<version_fold>> {
+      if (groups.empty())
+        return make_error(errc::validation, "a version write without versions");
+      for (const auto& g : groups)
+        compress_ahead(self, g.site_id, g.versions);
+      return write(self, t, "ver_add", groups.front().key,
+                   [&](soci::session& sql) {
+                     return add_groups(self, sql, groups);
+                   });
     },
     [=](atom::ver_list, const trace& t, const version_page_query& q)
       -> caf::result<storage::version_page> {

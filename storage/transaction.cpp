@@ -123,6 +123,33 @@ void write_transaction::commit() {
   sqlite_writer_queue::leave(writers_);
 }
 
+// One name: parts do not nest, and a released one is gone.
+savepoint::savepoint(soci::session& sql) : sql_(sql) {
+  sql_ << "SAVEPOINT memoryd_part";
+}
+
+savepoint::~savepoint() {
+  if (done_)
+    return;
+  try {
+    roll_back();
+  } catch (...) {
+    // The connection is gone with the transaction; the error that brought
+    // us here is the one worth reporting.
+  }
+}
+
+void savepoint::release() {
+  sql_ << "RELEASE SAVEPOINT memoryd_part";
+  done_ = true;
+}
+
+void savepoint::roll_back() {
+  done_ = true;
+  sql_ << "ROLLBACK TO SAVEPOINT memoryd_part";
+  sql_ << "RELEASE SAVEPOINT memoryd_part";
+}
+
 read_snapshot::read_snapshot(soci::session& sql)
   : sql_(sql), joined_(in_transaction(sql)) {
   if (joined_)

@@ -58,6 +58,29 @@ private:
   bool joined_ = false;
 };
 
+/// A part of the open write transaction that can be undone alone (SQL
+/// SAVEPOINT, on both backends): one refused part of a larger write (a site
+/// of a folded version write) without failing the rest. Rolled back to in
+/// the destructor unless released.
+class savepoint {
+public:
+  explicit savepoint(soci::session& sql);
+  ~savepoint();
+  savepoint(const savepoint&) = delete;
+  savepoint& operator=(const savepoint&) = delete;
+
+  /// Keeps what the part wrote, in the transaction.
+  void release();
+
+  /// Undoes what the part wrote; the transaction goes on (PostgreSQL's
+  /// too, after an error inside the part).
+  void roll_back();
+
+private:
+  soci::session& sql_;
+  bool done_ = false;
+};
+
 /// Whether this thread has a transaction open on `sql`.
 bool in_transaction(const soci::session& sql);
 

@@ -157,4 +157,14 @@ long long database_probe::count_where(std::string_view table,
   return test::count_where(*sql_, table, column, value);
 }
 
+void database_probe::hold_version_writes() {
+  held_ = std::make_unique<storage::write_transaction>(*sql_);
+  if (sql_->get_backend_name() == "postgresql")
+    *sql_ << "LOCK TABLE site_versions IN SHARE MODE";
+}
+
+void database_probe::release_version_writes() {
+  held_.reset();  // rolls back: it wrote nothing
+}
+
 } // namespace memoryd::test

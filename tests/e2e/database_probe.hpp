@@ -15,6 +15,10 @@ namespace soci {
 class session;
 }
 
+namespace memoryd::storage {
+class write_transaction;
+}
+
 namespace memoryd::test {
 
 using wall_time = std::chrono::system_clock::time_point;
@@ -77,8 +81,15 @@ public:
   long long count_where(std::string_view table, std::string_view column,
                         const std::string& value);
 
+  /// Holds back the daemon's version writes until release_version_writes():
+  /// a transaction that holds PostgreSQL's SHARE lock on site_versions
+  /// (an insert waits for it) or SQLite's write lock.
+  void hold_version_writes();
+  void release_version_writes();
+
 private:
   std::unique_ptr<soci::session> sql_;
+  std::unique_ptr<storage::write_transaction> held_;
 };
 
 } // namespace memoryd::test

@@ -1,8 +1,12 @@
 // Gapless version numbers under concurrent writers: 16 clients x 20 new
 // versions on one site, spread over two memoryd processes on one PostgreSQL
 // database (one process on SQLite). Versions are exactly 1..321 and every
-// acknowledged number holds that request's code.
+// acknowledged number holds that request's code. Then writers of many sites
+// at once, whose versions the daemon folds into shared transactions, while
+// one session's sites are deleted under them: the refused parts fail alone.
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -11,6 +15,7 @@
 
 #include "tests/e2e/api_client.hpp"
 #include "tests/e2e/backend.hpp"
+#include "tests/e2e/database_probe.hpp"
 
 namespace json = boost::json;
 using namespace memoryd::test;
@@ -79,6 +84,159 @@ BOOST_AUTO_TEST_CASE(versions_are_gapless_across_processes) {
     BOOST_TEST(view.object().at("version_count").as_int64()
                == 1 + clients * versions_per_client);
   }
+}
+
+namespace {
+
+/// A new site of `session`, its path.
+std::string create_site(api_client& c, const std::string& session,
+                        const std::string& name) {
+  auto created = c.post("/api/sessions/" + session + "/sites",
+                        {{"name", name}, {"code", "v1"}});
+  BOOST_TEST_REQUIRE(created.status == 201u);
+  return "/api/sessions/sites/"
+         + std::string{created.object().at("site_id").as_string()};
+}
+
+} // namespace
+
+// 16 writers over 8 kept sites, 4 over 2 sites of a session deleted while
+// they write. Every kept write succeeds, each kept site's versions are
+// gapless and hold what was acknowledged; a doomed site's writes succeed
+// until the delete and get 404 after it, never anything else.
+BOOST_AUTO_TEST_CASE(a_refused_site_fails_alone_among_many) {
+  constexpr int kept_sites = 8;
+  constexpr int kept_writers = 16;
+  constexpr int versions_per_writer = 15;
+  constexpr int doomed_writers = 4;
+  auto backend = make_backend();
+  daemon_process daemon{backend.env};
+  api_client setup{daemon.port()};
+  auto kept = std::string{setup.create_session().at("session_id").as_string()};
+  auto doomed = std::string{setup.create_session().at("session_id").as_string()};
+  std::vector<std::string> kept_paths;
+  for (int s = 0; s < kept_sites; ++s)
+    kept_paths.push_back(create_site(setup, kept, "kept " + std::to_string(s)));
+  std::vector<std::string> doomed_paths{create_site(setup, doomed, "doomed 0"),
+                                        create_site(setup, doomed, "doomed 1")};
+
+  std::mutex mutex;
+  std::vector<std::map<int64_t, std::string>> acknowledged(kept_sites);
+  std::vector<std::string> unexpected;  // what no writer should get
+  std::atomic<int> doomed_written{0};
+  std::atomic<int> doomed_refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kept_writers; ++t)
+    threads.emplace_back([&, t] {
+      api_client c{daemon.port()};
+      const auto site = static_cast<std::size_t>(t % kept_sites);
+      for (int i = 0; i < versions_per_writer; ++i) {
+        auto code = "writer " + std::to_string(t) + " version " + std::to_string(i);
+        auto r = c.post(kept_paths[site] + "/versions", {{"code", code}});
+        std::lock_guard<std::mutex> guard{mutex};
+        if (r.status != 201) {
+          unexpected.push_back("kept: " + std::to_string(r.status) + " " + r.raw.body);
+          continue;
+        }
+        auto n = r.object().at("version").as_int64();
+        if (!acknowledged[site].emplace(n, code).second)
+          unexpected.push_back("kept: version " + std::to_string(n) + " twice");
+      }
+    });
+  for (int t = 0; t < doomed_writers; ++t)
+    threads.emplace_back([&, t] {
+      api_client c{daemon.port()};
+      const auto& path = doomed_paths[static_cast<std::size_t>(t) % 2];
+      for (int i = 0; i < 10000; ++i) {  // until the delete refuses it
+        auto r = c.post(path + "/versions", {{"code", "doomed " + std::to_string(i)}});
+        if (r.status == 201) {
+          ++doomed_written;
+          continue;
+        }
+        if (r.status == 404 && r.error_type() == "not_found")
+          ++doomed_refused;
+        else {
+          std::lock_guard<std::mutex> guard{mutex};
+          unexpected.push_back("doomed: " + std::to_string(r.status) + " " + r.raw.body);
+        }
+        return;
+      }
+    });
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  while (doomed_written < 20 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::yield();
+  BOOST_TEST(setup.del("/api/sessions/" + doomed).status == 204u);
+  for (auto& th : threads)
+    th.join();
+
+  BOOST_TEST(unexpected.empty(), unexpected.size() << " unexpected answers, first: "
+                                   << (unexpected.empty() ? "" : unexpected.front()));
+  BOOST_TEST(doomed_refused == doomed_writers);
+  constexpr auto per_site = kept_writers / kept_sites * versions_per_writer;
+  for (int s = 0; s < kept_sites; ++s) {
+    const auto& numbers = acknowledged[static_cast<std::size_t>(s)];
+    BOOST_TEST_REQUIRE(numbers.size() == std::size_t{per_site}, "site " << s);
+    BOOST_TEST(numbers.begin()->first == 2);
+    BOOST_TEST(numbers.rbegin()->first == 1 + per_site);
+    for (const auto& [n, code] : numbers) {
+      auto v = setup.get(kept_paths[static_cast<std::size_t>(s)] + "/versions/"
+                         + std::to_string(n));
+      BOOST_TEST_REQUIRE(v.status == 200u);
+      BOOST_TEST(v.object().at("code").as_string() == code, "site " << s << " version " << n);
+    }
+  }
+  for (const auto& path : doomed_paths)
+    BOOST_TEST(setup.get(path).status == 404u);
+}
+
+// The same, made certain to happen: with the database's version writes held
+// back, the first folds wait in it while the versions of every other site,
+// the deleted one's among them, gather into the next fold of their shard.
+// When the writes are let go, that fold commits every kept site's version
+// and refuses the deleted site's alone.
+BOOST_AUTO_TEST_CASE(a_fold_commits_around_its_refused_part) {
+  // Enough that the doomed site's shard surely has kept sites waiting
+  // beside it, and not so many that they fill a fold (32 sites) without it.
+  constexpr int kept_sites = 40;
+  auto backend = make_backend();
+  daemon_process daemon{backend.env};
+  api_client setup{daemon.port()};
+  auto kept = std::string{setup.create_session().at("session_id").as_string()};
+  auto doomed = std::string{setup.create_session().at("session_id").as_string()};
+  std::vector<std::string> kept_paths;
+  for (int s = 0; s < kept_sites; ++s)
+    kept_paths.push_back(create_site(setup, kept, "kept " + std::to_string(s)));
+  auto doomed_path = create_site(setup, doomed, "doomed");
+  BOOST_TEST_REQUIRE(setup.del("/api/sessions/" + doomed).status == 204u);
+
+  database_probe probe{backend.env.at("DATABASE_URL")};
+  probe.hold_version_writes();
+  std::vector<unsigned> statuses(kept_sites + 1);
+  std::vector<std::thread> threads;
+  threads.reserve(kept_sites + 1);
+  auto post = [&](std::size_t i, const std::string& path) {
+    threads.emplace_back([&, i, path] {
+      api_client c{daemon.port()};
+      statuses[i] = c.post(path + "/versions", {{"code", "held " + std::to_string(i)}}).status;
+    });
+  };
+  for (std::size_t i = 0; i < kept_sites; ++i)
+    post(i, kept_paths[i]);
+  // Ordering only: the kept versions that came first fill the folds that
+  // wait in the database; the doomed one queues behind the rest.
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  post(kept_sites, doomed_path);
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  probe.release_version_writes();
+  for (auto& th : threads)
+    th.join();
+
+  for (std::size_t i = 0; i < kept_sites; ++i) {
+    BOOST_TEST(statuses[i] == 201u, "kept site " << i);
+    auto view = setup.get(kept_paths[i]);
+    BOOST_TEST(view.object().at("version_count").as_int64() == 2, "kept site " << i);
+  }
+  BOOST_TEST(statuses[kept_sites] == 404u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -100,6 +100,49 @@ STORAGE_TEST_CASE(inner_transactions_join_the_outer_one) {
   BOOST_TEST(runs(*other, "inner") == 1);
 }
 
+// A savepoint undoes one part of a transaction alone: a part rolled back
+// (also after a statement of it failed, which on PostgreSQL aborts the
+// whole transaction until then) leaves the parts before and after it, and
+// the destructor of an unreleased one rolls back like roll_back().
+STORAGE_TEST_CASE(savepoint_undoes_one_part_alone) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  {
+    write_transaction tx{sql};
+    insert_run(sql, "before");
+    {
+      savepoint part{sql};
+      insert_run(sql, "released");
+      part.release();
+    }
+    {
+      savepoint part{sql};
+      insert_run(sql, "undone");
+      part.roll_back();
+    }
+    {
+      savepoint part{sql};
+      insert_run(sql, "failed part");
+      BOOST_CHECK_THROW(sql << "INSERT INTO no_such_table VALUES (1)",
+                        soci::soci_error);
+      part.roll_back();
+    }
+    {
+      savepoint part{sql};
+      insert_run(sql, "abandoned");
+    }
+    insert_run(sql, "after");
+    tx.commit();
+  }
+  auto other = db.connect();
+  BOOST_TEST(runs(*other, "before") == 1);
+  BOOST_TEST(runs(*other, "released") == 1);
+  BOOST_TEST(runs(*other, "undone") == 0);
+  BOOST_TEST(runs(*other, "failed part") == 0);
+  BOOST_TEST(runs(*other, "abandoned") == 0);
+  BOOST_TEST(runs(*other, "after") == 1);
+}
+
 // BEGIN IMMEDIATE: a SQLite write transaction holds the write lock from the
 // start. With a plain (deferred) BEGIN, a transaction that reads and then
 // writes fails with SQLITE_BUSY when another connection committed in
