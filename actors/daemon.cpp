@@ -75,7 +75,7 @@ actor_topology::actor_topology(caf::actor_system& sys,
                                         preference_manager, domain,
                                         session_ttl));
     sites_.push_back(spawn_probed(sys, reg, "site", i, site_manager, domain,
-                                  settings.site_cache_ttl));
+                                  figures, settings.site_cache_ttl));
   }
   // Two: a document in flight can take hundreds of MB (MAX_IMPORT_BYTES).
   backup_ = make_backup_pool(

@@ -97,7 +97,11 @@ void versions_committed(self_ptr self, fold_part& part,
     batch[i].promise.deliver(rendered{part.site_id, result.value.revision,
                                       render_version(result.value.versions[i]),
                                       false, result.replayed});
-  self->state.versions_added += batch.size();
+  if (!result.replayed) {
+    auto& figures = self->state.figures->versions();
+    figures.parts.fetch_add(1, std::memory_order_relaxed);
+    figures.versions.fetch_add(batch.size(), std::memory_order_relaxed);
+  }
   site_done(self, part.site_id);
 }
 
@@ -113,6 +117,8 @@ void part_committed(self_ptr self, const trace& t,
       self->state.probe->failed();
       q.promise.deliver(err);
     }
+    self->state.figures->versions().refused_parts.fetch_add(
+      1, std::memory_order_relaxed);
     return site_done(self, part->site_id);
   }
   committed<site_write> result{std::move(outcome.write), replayed};
@@ -170,7 +176,6 @@ std::vector<std::shared_ptr<fold_part>> next_fold(self_ptr self) {
 void write_fold(self_ptr self,
                 std::vector<std::shared_ptr<fold_part>> parts) {
   ++self->state.folds_running;
-  ++self->state.version_batches;
   std::vector<version_group> groups;
   groups.reserve(parts.size());
   auto now = storage::now_timestamp();
@@ -191,6 +196,8 @@ void write_fold(self_ptr self,
     .then(
       [=](committed<version_fold>& result) mutable {
         --self->state.folds_running;
+        self->state.figures->versions().folds.fetch_add(
+          1, std::memory_order_relaxed);
         if (result.value.groups.size() != parts.size()) {
           // Another request's stored result under this key: never expected.
           result.value.groups.assign(
@@ -206,6 +213,9 @@ void write_fold(self_ptr self,
       },
       [=](caf::error& err) {
         --self->state.folds_running;
+        auto& figures = self->state.figures->versions();
+        figures.folds.fetch_add(1, std::memory_order_relaxed);
+        figures.failed_folds.fetch_add(1, std::memory_order_relaxed);
         for (auto& part : parts) {
           for (auto& q : part->batch) {
             self->state.probe->failed();
@@ -293,8 +303,10 @@ promise add_event(self_ptr self, const trace& t, Atom atom_value,
 
 site_actor::behavior_type site_manager(self_ptr self, probe_ptr probe,
                                        domain_wiring wiring,
+                                       std::shared_ptr<telemetry::registry> figures,
                                        std::chrono::seconds ttl) {
   self->state.probe = std::move(probe);
+  self->state.figures = std::move(figures);
   self->state.store = std::move(wiring.store);
   self->state.cache = std::move(wiring.cache);
   self->state.ttl = ttl;
@@ -441,8 +453,6 @@ site_actor::behavior_type site_manager(self_ptr self, probe_ptr probe,
     },
     [=](atom::status) {
       auto s = make_status(self, *self->state.probe);
-      caf::put(s, "version-batches", self->state.version_batches);
-      caf::put(s, "versions-added", self->state.versions_added);
       caf::put(s, "sites-writing", static_cast<uint64_t>(self->state.queues.size()));
       caf::put(s, "folds-running", static_cast<uint64_t>(self->state.folds_running));
       return s;

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "actors/domain_wiring.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/status.hpp"
+#include "telemetry/registry.hpp"
 
 namespace memoryd {
 
@@ -55,8 +57,7 @@ struct site_state {
   std::deque<std::string> ready;
   std::size_t folds_running = 0;
   probe_ptr probe;
-  uint64_t version_batches = 0;   // transactions that added versions
-  uint64_t versions_added = 0;
+  std::shared_ptr<telemetry::registry> figures;  // versions()
   static inline const char* name = "memoryd.site";
 };
 
@@ -72,6 +73,7 @@ inline constexpr std::size_t max_folds_running = 2;
 
 site_actor::behavior_type site_manager(site_actor::stateful_pointer<site_state> self,
                                        probe_ptr probe, domain_wiring wiring,
+                                       std::shared_ptr<telemetry::registry> figures,
                                        std::chrono::seconds ttl);
 
 } // namespace memoryd

@@ -263,6 +263,23 @@ void write_dependencies(writer& w, const registry& reg) {
   simple("memoryd_database_pool_size", "gauge",
          "Database connections (storage workers) configured.", "",
          number(d.pool_size.load()));
+  const auto& v = reg.versions();
+  simple("memoryd_version_folds_total", "counter",
+         "Transactions that added new versions (of one or more sites).", "",
+         number(v.folds.load()));
+  simple("memoryd_version_folds_failed_total", "counter",
+         "Of those, transactions that failed as a whole.", "",
+         number(v.failed_folds.load()));
+  simple("memoryd_version_fold_sites_total", "counter",
+         "Sites' parts of those transactions that committed.", "",
+         number(v.parts.load()));
+  simple("memoryd_version_fold_refused_sites_total", "counter",
+         "Sites' parts refused and undone alone (the site gone, ...).", "",
+         number(v.refused_parts.load()));
+  simple("memoryd_version_fold_versions_total", "counter",
+         "Versions those transactions committed (a site's first version "
+         "is written with the site).",
+         "", number(v.versions.load()));
   const auto& k = reg.cleanup();
   simple("memoryd_cleanup_runs_total", "counter",
          "Retention cleanups that ran to the end and deleted.", "",

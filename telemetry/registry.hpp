@@ -44,6 +44,18 @@ struct database_figures {
   std::atomic<uint64_t> refused{0};  // requests turned away: the pool full
 };
 
+/// New versions (actors/site_actor.hpp): a fold is one transaction for the
+/// waiting versions of one or more sites, each site's part of it under a
+/// savepoint. versions / folds is how much one commit (one WAL flush)
+/// carries: near 1 means writers rarely wait for each other.
+struct version_figures {
+  std::atomic<uint64_t> folds{0};          // transactions that ended
+  std::atomic<uint64_t> failed_folds{0};   // of those, failed as a whole
+  std::atomic<uint64_t> parts{0};          // site parts that committed
+  std::atomic<uint64_t> refused_parts{0};  // undone alone (site gone, ...)
+  std::atomic<uint64_t> versions{0};       // versions those parts added
+};
+
 struct cleanup_figures {
   std::atomic<uint64_t> runs{0};          // runs that deleted (not dry, not
                                           // skipped)
@@ -116,6 +128,8 @@ public:
   const database_figures& database() const noexcept { return database_; }
   cleanup_figures& cleanup() noexcept { return cleanup_; }
   const cleanup_figures& cleanup() const noexcept { return cleanup_; }
+  version_figures& versions() noexcept { return versions_; }
+  const version_figures& versions() const noexcept { return versions_; }
 
   const std::string& version() const noexcept { return version_; }
   int64_t started_ns() const noexcept { return started_ns_; }
@@ -137,6 +151,7 @@ private:
   cache_figures cache_;
   database_figures database_;
   cleanup_figures cleanup_;
+  version_figures versions_;
 
   mutable std::mutex mutex_;  // probes_ and samples_: never on a hot path
   std::vector<std::shared_ptr<actor_probe>> probes_;

@@ -211,6 +211,24 @@ json::object cleanup_section(const registry& reg) {
   return out;
 }
 
+json::object versions_section(const registry& reg) {
+  const auto& v = reg.versions();
+  const auto folds = v.folds.load(std::memory_order_relaxed);
+  const auto versions = v.versions.load(std::memory_order_relaxed);
+  json::object out;
+  out["folds"] = folds;
+  out["failed_folds"] = v.failed_folds.load(std::memory_order_relaxed);
+  out["sites"] = v.parts.load(std::memory_order_relaxed);
+  out["refused_sites"] = v.refused_parts.load(std::memory_order_relaxed);
+  out["versions"] = versions;
+  if (folds > 0)
+    out["versions_per_fold"] = round3(static_cast<double>(versions)
+                                      / static_cast<double>(folds));
+  else
+    out["versions_per_fold"] = nullptr;
+  return out;
+}
+
 json::object process_section() {
   auto p = read_process_stats();
   return {{"cpu_seconds", round3(p.cpu_seconds)},
@@ -267,6 +285,7 @@ std::string render_stats_json(const registry& reg, int64_t now) {
   doc["cache"] = cache_section(reg, w);
   doc["database"] = database_section(reg, storage);
   doc["cleanup"] = cleanup_section(reg);
+  doc["versions"] = versions_section(reg);
   doc["process"] = process_section();
   doc["actors"] = std::move(actors);
   doc["render_ms"] = round3(ms(static_cast<double>(now_ns() - began)));

@@ -237,6 +237,17 @@ BOOST_AUTO_TEST_CASE(a_fold_commits_around_its_refused_part) {
     BOOST_TEST(view.object().at("version_count").as_int64() == 2, "kept site " << i);
   }
   BOOST_TEST(statuses[kept_sites] == 404u);
+
+  // What operators see: the held versions went into fewer transactions
+  // than sites, the doomed part was undone alone, no fold failed. (The
+  // sites' first versions are written with the sites, not in folds.)
+  auto figures = setup.get("/admin/stats").object().at("versions").as_object();
+  BOOST_TEST(figures.at("sites").as_int64() == kept_sites);
+  BOOST_TEST(figures.at("versions").as_int64() == kept_sites);
+  BOOST_TEST(figures.at("refused_sites").as_int64() == 1);
+  BOOST_TEST(figures.at("failed_folds").as_int64() == 0);
+  BOOST_TEST(figures.at("folds").as_int64() < kept_sites);
+  BOOST_TEST(figures.at("versions_per_fold").as_double() > 1.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
