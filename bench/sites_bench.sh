@@ -87,13 +87,23 @@ run_pgbench() {  # run_pgbench NAME SITE_EXPRESSION
   echo "$name $tps $p50 $p99" >>"$work/results"
 }
 
+# folds: memoryd's fold transactions and the versions they added so far
+# (/admin/stats "versions").
+folds() {
+  curl -sf "$base/admin/stats" | python3 -c \
+    'import json, sys; v = json.load(sys.stdin)["versions"]; print(v["folds"], v["versions"])'
+}
+
 # measured NAME COMMAND...: runs a wrk or pgbench run and appends "name
-# memoryd_ms postgres_ms" (the CPU each used meanwhile) to $work/cpu.
+# memoryd_ms postgres_ms" (the CPU each used meanwhile) to $work/cpu, and
+# "name folds versions" (those of the run) to $work/folds.
 measured() {
-  local name=$1 m0 p0; shift
-  m0=$(cpu_ms "$memoryd_pid"); p0=$(cpu_ms "$pg_pid")
+  local name=$1 m0 p0 f0 f1; shift
+  m0=$(cpu_ms "$memoryd_pid"); p0=$(cpu_ms "$pg_pid"); f0=$(folds)
   "$@"
   echo "$name $(( $(cpu_ms "$memoryd_pid") - m0 )) $(( $(cpu_ms "$pg_pid") - p0 ))" >>"$work/cpu"
+  f1=$(folds)
+  echo "$name $(( ${f1% *} - ${f0% *} )) $(( ${f1#* } - ${f0#* } ))" >>"$work/folds"
 }
 
 echo "memoryd site-version benchmark: $(nproc) cores, $clients connections, 20 KB code, ${duration}s runs, $rounds rounds"
@@ -128,6 +138,13 @@ awk -v d="$duration" 'NR == FNR { n[$1]++; w[$1, n[$1]] = $2 * d; next }
       if (x ~ /^memoryd/) printf "  %-18s %8.0f %8.0f\n", x, med(m, x, k[x]), med(p, x, k[x])
       else printf "  %-18s %8s %8.0f\n", x, "-", med(p, x, k[x]) } }' \
   <(grep -v '^memoryd.get_site' "$work/results") "$work/cpu"
+# What one commit carried: few versions per fold means that the writers
+# seldom waited for each other (the transactions are not what limits).
+echo
+echo "  versions per fold transaction (all rounds; /admin/stats \"versions\")"
+awk '$1 ~ /^memoryd/ { f[$1] += $2; v[$1] += $3 }
+  END { for (x in f) if (f[x] > 0) printf "  %-18s %8.2f  (%d versions, %d folds)\n", x, v[x] / f[x], v[x], f[x] }' \
+  "$work/folds" | sort
 stats=$(curl -sf "$base/api/sessions/sites/$one_site" | sed -E 's/.*"version_count":([0-9]+).*/\1/')
 echo "  one site now has $stats versions, numbered without gaps by the database"
 echo
