@@ -98,6 +98,24 @@ std::string create_site(api_client& c, const std::string& session,
          + std::string{created.object().at("site_id").as_string()};
 }
 
+/// Sites of two sessions: those of `kept` stay; those of `doomed` go with
+/// their session, which a test deletes.
+struct kept_and_doomed {
+  std::string kept;
+  std::string doomed;
+  std::vector<std::string> kept_paths;
+  std::vector<std::string> doomed_paths;
+
+  kept_and_doomed(api_client& c, int kept_sites, int doomed_sites)
+    : kept(c.create_session().at("session_id").as_string()),
+      doomed(c.create_session().at("session_id").as_string()) {
+    for (int s = 0; s < kept_sites; ++s)
+      kept_paths.push_back(create_site(c, kept, "kept " + std::to_string(s)));
+    for (int s = 0; s < doomed_sites; ++s)
+      doomed_paths.push_back(create_site(c, doomed, "doomed " + std::to_string(s)));
+  }
+};
+
 } // namespace
 
 // 16 writers over 8 kept sites, 4 over 2 sites of a session deleted while
@@ -112,13 +130,9 @@ BOOST_AUTO_TEST_CASE(a_refused_site_fails_alone_among_many) {
   auto backend = make_backend();
   daemon_process daemon{backend.env};
   api_client setup{daemon.port()};
-  auto kept = std::string{setup.create_session().at("session_id").as_string()};
-  auto doomed = std::string{setup.create_session().at("session_id").as_string()};
-  std::vector<std::string> kept_paths;
-  for (int s = 0; s < kept_sites; ++s)
-    kept_paths.push_back(create_site(setup, kept, "kept " + std::to_string(s)));
-  std::vector<std::string> doomed_paths{create_site(setup, doomed, "doomed 0"),
-                                        create_site(setup, doomed, "doomed 1")};
+  kept_and_doomed sites{setup, kept_sites, 2};
+  const auto& kept_paths = sites.kept_paths;
+  const auto& doomed_paths = sites.doomed_paths;
 
   std::mutex mutex;
   std::vector<std::map<int64_t, std::string>> acknowledged(kept_sites);
@@ -165,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_refused_site_fails_alone_among_many) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds{60};
   while (doomed_written < 20 && std::chrono::steady_clock::now() < give_up)
     std::this_thread::yield();
-  BOOST_TEST(setup.del("/api/sessions/" + doomed).status == 204u);
+  BOOST_TEST(setup.del("/api/sessions/" + sites.doomed).status == 204u);
   for (auto& th : threads)
     th.join();
 
@@ -201,13 +215,10 @@ BOOST_AUTO_TEST_CASE(a_fold_commits_around_its_refused_part) {
   auto backend = make_backend();
   daemon_process daemon{backend.env};
   api_client setup{daemon.port()};
-  auto kept = std::string{setup.create_session().at("session_id").as_string()};
-  auto doomed = std::string{setup.create_session().at("session_id").as_string()};
-  std::vector<std::string> kept_paths;
-  for (int s = 0; s < kept_sites; ++s)
-    kept_paths.push_back(create_site(setup, kept, "kept " + std::to_string(s)));
-  auto doomed_path = create_site(setup, doomed, "doomed");
-  BOOST_TEST_REQUIRE(setup.del("/api/sessions/" + doomed).status == 204u);
+  kept_and_doomed sites{setup, kept_sites, 1};
+  const auto& kept_paths = sites.kept_paths;
+  const auto& doomed_path = sites.doomed_paths.front();
+  BOOST_TEST_REQUIRE(setup.del("/api/sessions/" + sites.doomed).status == 204u);
 
   database_probe probe{backend.env.at("DATABASE_URL")};
   probe.hold_version_writes();
