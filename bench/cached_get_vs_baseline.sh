@@ -23,19 +23,7 @@ backend=${3:-sqlite}
 source bench/lib.sh
 bench_start "$@"
 
-# database_for NAME: a fresh database of the chosen backend.
-database_for() {
-  if [ "$backend" = pg ]; then
-    psql -q -X "$MEMORYD_TEST_PG_URL" -c "CREATE DATABASE bench_$1" >/dev/null
-    echo "${MEMORYD_TEST_PG_URL%/postgres}/bench_$1"
-  else
-    echo "sqlite://$work/$1.db"
-  fi
-}
-redis=""
-[ "$backend" = pg ] && redis=$MEMORYD_TEST_REDIS_URL
-start_binary baseline "$(realpath "$MEMORYD_BASELINE_BIN")" "$(database_for baseline)" "$redis"
-start_binary current "$(realpath "${MEMORYD_BUILD_DIR:-build}/apps/memoryd")" "$(database_for current)" "$redis"
+start_baseline_and_current "$backend"
 
 session_of() {
   curl -sf -XPOST "http://127.0.0.1:$1/api/sessions" \

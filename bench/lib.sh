@@ -52,6 +52,27 @@ start_binary() {
   MEMORYD_BUILD_DIR=$dir start_memoryd "$1" "$3" "${4:-}"
 }
 
+# fresh_database BACKEND NAME: the URL of a new, empty database of BACKEND
+# (pg or sqlite).
+fresh_database() {
+  if [ "$1" = pg ]; then
+    psql -q -X "$MEMORYD_TEST_PG_URL" -c "CREATE DATABASE bench_$2" >/dev/null
+    echo "${MEMORYD_TEST_PG_URL%/postgres}/bench_$2"
+  else
+    echo "sqlite://$work/$2.db"
+  fi
+}
+
+# start_baseline_and_current BACKEND: $MEMORYD_BASELINE_BIN and this tree's
+# build, each on a database of its own (and Redis with pg), as
+# port_baseline and port_current.
+start_baseline_and_current() {
+  local redis=""
+  [ "$1" = pg ] && redis=$MEMORYD_TEST_REDIS_URL
+  start_binary baseline "$(realpath "$MEMORYD_BASELINE_BIN")" "$(fresh_database "$1" baseline)" "$redis"
+  start_binary current "$(realpath "${MEMORYD_BUILD_DIR:-build}/apps/memoryd")" "$(fresh_database "$1" current)" "$redis"
+}
+
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
 
 # run_wrk NAME CONNECTIONS URL [SCRIPT]: appends "name rps p50_ms p99_ms

@@ -102,17 +102,14 @@ auto newest_of_site(soci::session& sql, const std::string& query,
   return take_rows(rows, limit, has_more);
 }
 
-// Inserts version `number` whose code `stored` describes (code_blobs::store
-// has made its blob exist, unless it is plain).
-void insert_version(soci::session& sql, const std::string& site_id,
-                    long long number, const new_version& v,
-                    const std::string& created_at,
-                    const code_blobs::encoded_code& stored) {
-  static const prepared_sql insert{"memoryd_insert_version",
-                                   insert_version_sql};
+// The parameters of a new version's row but its number: its code only
+// when it is stored plain, else the blob named by its code_sha256.
+statement_params version_params(const std::string& site_id,
+                                const new_version& v,
+                                const std::string& created_at,
+                                const code_blobs::encoded_code& stored) {
   statement_params params;
   params.text("site_id", site_id)
-    .integer("version", number)
     .text("code", stored.plain ? v.code : std::string{})
     .integer("code_size", v.code_size)
     .text("code_sha256", v.code_sha256)
@@ -121,9 +118,44 @@ void insert_version(soci::session& sql, const std::string& site_id,
     .integer("restored_from", v.restored_from, v.restored_from > 0)
     .text("agent", v.agent, !v.agent.empty())
     .text("created_at", created_at);
+  return params;
+}
+
+// Inserts version `number` whose code `stored` describes (code_blobs::store
+// has made its blob exist, unless it is plain).
+void insert_version(soci::session& sql, const std::string& site_id,
+                    long long number, const new_version& v,
+                    const std::string& created_at,
+                    const code_blobs::encoded_code& stored) {
+  static const prepared_sql insert{"memoryd_insert_version",
+                                   insert_version_sql};
+  auto params = version_params(site_id, v, created_at, stored);
+  params.integer("version", number);
   if (!run_prepared(sql, insert, params))
     throw conflict("version " + std::to_string(number) + " of site " + site_id
                    + " already exists, above the site's latest_version");
+}
+
+// Adds version `v` (its code as `stored` describes it) above the site's
+// latest in one statement (add_one_version_postgresql_sql): its number;
+// `revision` receives the site's revision after it.
+long long add_one_version_postgresql(soci::session& sql,
+                                     const std::string& site_id,
+                                     const new_version& v,
+                                     const std::string& created_at,
+                                     const code_blobs::encoded_code& stored,
+                                     long long& revision) {
+  static const prepared_sql add{"memoryd_add_one_version",
+                                add_one_version_postgresql_sql};
+  long long added[2] = {0, 0};  // the version, the revision
+  if (!run_prepared(sql, add, version_params(site_id, v, created_at, stored),
+                    added))
+    throw not_found(no_site(site_id));
+  if (added[0] == 0)
+    throw conflict("a version number of site " + site_id
+                   + " is taken above the site's latest_version");
+  revision = added[1];
+  return added[0];
 }
 
 // Bumps the site's revision under its row lock, which every write below a
@@ -213,16 +245,23 @@ site_repository::add_versions(const std::string& site_id,
     refs.push_back({v.code, v.code_sha256});
   // Read and compressed before the site's row lock is taken.
   auto codes = code_blobs::encode(sql_, site_id, 0, refs);
-  if (count == 1 && codes.front().plain
-      && backend_of(sql_) == backend::postgresql)
-    return add_one_version_postgresql(site_id, batch.front(), created_at.front(),
-                                      new_revision);
 
   write_transaction tx{sql_};
   // The site's row lock first, the blobs after it: a writer queued behind
   // that lock then holds nothing that writers of other sites wait for (a
   // blob it inserted would stop any of them storing the same text until
-  // this transaction ends).
+  // this transaction ends). No reader sees the new version before the
+  // commit, so its blob may come after its row.
+  if (count == 1 && backend_of(sql_) == backend::postgresql) {
+    long long revision = 0;
+    const auto number = add_one_version_postgresql(
+      sql_, site_id, batch.front(), created_at.front(), codes.front(), revision);
+    code_blobs::store(sql_, codes);
+    tx.commit();
+    if (new_revision != nullptr)
+      *new_revision = revision;
+    return {number};
+  }
   static const prepared_sql reserve{"memoryd_reserve_versions",
                                     reserve_versions_sql};
   long long reserved[2] = {0, 0};  // the latest version, the revision
@@ -246,39 +285,6 @@ site_repository::add_versions(const std::string& site_id,
   if (new_revision != nullptr)
     *new_revision = revision;
   return numbers;
-}
-
-std::vector<int64_t> site_repository::add_one_version_postgresql(
-  const std::string& site_id, const new_version& v,
-  const std::string& created_at, int64_t* new_revision) {
-  nullable requirements{v.has_requirements};
-  nullable changes{v.has_changes};
-  nullable restored{v.restored_from > 0};
-  nullable agent{!v.agent.empty()};
-  const long long restored_from = v.restored_from;
-  long long number = 0;
-  long long revision = 0;
-  try {
-    sql_ << add_one_version_postgresql_sql, soci::use(created_at, "created_at"),
-      soci::use(site_id, "site_id"), soci::use(v.code, "code"),
-      soci::use(v.code_size, "code_size"),
-      soci::use(v.code_sha256, "code_sha256"),
-      soci::use(v.requirements_json, requirements.flag, "requirements"),
-      soci::use(v.changes, changes.flag, "changes"),
-      soci::use(restored_from, restored.flag, "restored_from"),
-      soci::use(v.agent, agent.flag, "agent"),
-      soci::into(number), soci::into(revision);
-  } catch (const soci::postgresql_soci_error& e) {
-    if (std::string_view{e.sqlstate()} == "23505")  // unique_violation
-      throw conflict("a version number of site " + site_id
-                     + " is taken above the site's latest_version");
-    throw;
-  }
-  if (!sql_.got_data())
-    throw not_found(no_site(site_id));
-  if (new_revision != nullptr)
-    *new_revision = revision;
-  return {number};
 }
 
 site_record site_repository::fork(const site_fork& f) {

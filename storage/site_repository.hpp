@@ -123,12 +123,6 @@ public:
   std::vector<std::string> site_ids_of_session(const std::string& session_id);
 
 private:
-  /// add_versions of one version on PostgreSQL: a single statement.
-  std::vector<int64_t> add_one_version_postgresql(const std::string& site_id,
-                                                  const new_version& v,
-                                                  const std::string& created_at,
-                                                  int64_t* new_revision);
-
   soci::session& sql_;
 };
 

@@ -103,12 +103,14 @@ VALUES
 ON CONFLICT (site_id, version) DO NOTHING
 RETURNING version)sql";
 
-// One version in one statement on PostgreSQL (autocommit: one round trip
-// instead of BEGIN, UPDATE, INSERT, COMMIT). The UPDATE's row lock numbers it
-// exactly as reserve_versions_sql does; a taken number fails the whole
-// statement (unique violation), so nothing is written. The casts are needed
-// because the parameters sit in a SELECT list, where PostgreSQL cannot infer
-// their types from the target columns.
+// One version on PostgreSQL: the site's row lock, its number and its row in
+// one statement, one round trip instead of two (reserve_versions_sql, then
+// insert_version_sql). The UPDATE's row lock numbers it exactly as
+// reserve_versions_sql does. No row: the site does not exist; a version of
+// 0: the number was taken (above the site's latest_version), and the UPDATE
+// is to be rolled back. The casts are needed because the parameters sit in
+// a SELECT list, where PostgreSQL cannot infer their types from the target
+// columns.
 constexpr const char* add_one_version_postgresql_sql = R"sql(
 WITH reserved AS (
   UPDATE sites
@@ -116,16 +118,20 @@ WITH reserved AS (
       revision = revision + 1,
       updated_at = CAST(:created_at AS timestamptz)
   WHERE site_id = CAST(:site_id AS uuid)
-  RETURNING site_id, latest_version, revision)
-INSERT INTO site_versions
-    (site_id, version, code, code_size, code_sha256, requirements, changes,
-     restored_from, agent, created_at)
-SELECT site_id, latest_version, :code, CAST(:code_size AS bigint),
-       :code_sha256, CAST(:requirements AS jsonb), :changes,
-       CAST(:restored_from AS bigint), CAST(:agent AS text),
-       CAST(:created_at AS timestamptz)
-FROM reserved
-RETURNING version, (SELECT revision FROM reserved))sql";
+  RETURNING site_id, latest_version, revision),
+added AS (
+  INSERT INTO site_versions
+      (site_id, version, code, code_size, code_sha256, requirements, changes,
+       restored_from, agent, created_at)
+  SELECT site_id, latest_version, CAST(:code AS text),
+         CAST(:code_size AS bigint), CAST(:code_sha256 AS text),
+         CAST(:requirements AS jsonb), CAST(:changes AS text),
+         CAST(:restored_from AS bigint), CAST(:agent AS text),
+         CAST(:created_at AS timestamptz)
+  FROM reserved
+  ON CONFLICT (site_id, version) DO NOTHING
+  RETURNING version)
+SELECT COALESCE((SELECT version FROM added), 0), revision FROM reserved)sql";
 
 // Reserves :count numbers above the latest. The row lock this takes queues
 // every other writer of the site until commit, and a queued UPDATE on

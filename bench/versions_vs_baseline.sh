@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# New versions of two memoryd builds side by side in one run, alternating
+# rounds: what a change of the write path costs (or saves). POST a 20 KB
+# version, round robin over 16 sites, each request's code different (a
+# page of random text with the request's number at its end, so every
+# version stores a new blob, as an agent's edits do; bench/sites_bench.sh
+# posts one text again and again), on PostgreSQL + Redis (each build its
+# own database, one Redis), at each of the given connection counts:
+#   baseline   $MEMORYD_BASELINE_BIN (a build of the commit before it)
+#   current    this tree's build
+# Prints versions/s, p50 and p99 of each (median over rounds) and
+# current/baseline.
+#
+# Usage: MEMORYD_BASELINE_BIN=/path/to/old/memoryd bench/versions_vs_baseline.sh
+#          [SECONDS (5)] [ROUNDS (3)] [CONNECTIONS ("2 16")]
+# To build a baseline: see bench/cached_get_vs_baseline.sh.
+# Not part of the test suite: no timing is ever asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-5}
+rounds=${2:-3}
+connections=${3:-2 16}
+: "${MEMORYD_BASELINE_BIN:?set MEMORYD_BASELINE_BIN to the memoryd to compare with}"
+source bench/lib.sh
+bench_start "$@"
+
+start_baseline_and_current pg
+
+# Base64 of random bytes: no character that JSON or Lua would escape.
+code=$(head -c 15000 /dev/urandom | base64 -w0)
+
+# write_lua NAME: 16 sites of the build NAME, and a wrk script that posts
+# to them in turn.
+write_lua() {
+  local base="http://127.0.0.1:$(eval echo "\$port_$1")" session site
+  session=$(curl -sf -X POST "$base/api/sessions" -d '{}' | sed -E 's/.*"session_id":"([^"]+)".*/\1/')
+  {
+    echo 'local paths = {'
+    for i in $(seq 16); do
+      site=$(curl -sf -X POST "$base/api/sessions/$session/sites" \
+        -d "{\"name\":\"bench $i\",\"code\":\"$code\"}" | sed -E 's/.*"site_id":"([^"]+)".*/\1/')
+      echo "  \"/api/sessions/sites/$site/versions\","
+    done
+    echo '}'
+    echo "local code = '$code'"
+    echo 'local i = 0'
+    echo 'request = function()'
+    echo '  i = i + 1'
+    echo '  return wrk.format("POST", paths[(i % #paths) + 1], {["Content-Type"] = "application/json"},'
+    echo '                    "{\"code\":\"" .. code .. " " .. i .. "\"}")'
+    echo 'end'
+  } >"$work/$1.lua"
+}
+write_lua baseline
+write_lua current
+
+post() {  # post BUILD CONNECTIONS
+  run_wrk "$1.c$2" "$2" "http://127.0.0.1:$(eval echo "\$port_$1")" "$work/$1.lua"
+}
+for round in $(seq "$rounds"); do
+  for c in $connections; do
+    # Alternate which goes first, so that drift hits both alike.
+    if (( round % 2 )); then post baseline "$c"; post current "$c"
+    else post current "$c"; post baseline "$c"; fi
+  done
+done
+
+echo "command: MEMORYD_BASELINE_BIN=$MEMORYD_BASELINE_BIN bench/versions_vs_baseline.sh $duration $rounds \"$connections\""
+names=()
+for c in $connections; do names+=("baseline.c$c" "current.c$c"); done
+summarise "${names[@]}"
+for c in $connections; do
+  awk -v c="$c" -v b="$(median_of "baseline.c$c")" -v n="$(median_of "current.c$c")" \
+    'BEGIN { printf "current/baseline throughput, %s connections: %.3f\n", c, n / b }'
+done
