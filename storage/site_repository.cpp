@@ -5,7 +5,6 @@
 #include <string_view>
 
 #include <soci/soci.h>
-#include <soci/postgresql/soci-postgresql.h>
 
 #include "storage/code_blobs.hpp"
 #include "storage/database.hpp"
@@ -20,6 +19,7 @@
 #include "storage/timestamp.hpp"
 #include "storage/transaction.hpp"
 #include "storage/uuid.hpp"
+#include "storage/version_insert.hpp"
 
 namespace memoryd::storage {
 namespace {
@@ -102,62 +102,6 @@ auto newest_of_site(soci::session& sql, const std::string& query,
   return take_rows(rows, limit, has_more);
 }
 
-// The parameters of a new version's row but its number: its code only
-// when it is stored plain, else the blob named by its code_sha256.
-statement_params version_params(const std::string& site_id,
-                                const new_version& v,
-                                const std::string& created_at,
-                                const code_blobs::encoded_code& stored) {
-  statement_params params;
-  params.text("site_id", site_id)
-    .text("code", stored.plain ? v.code : std::string{})
-    .integer("code_size", v.code_size)
-    .text("code_sha256", v.code_sha256)
-    .text("requirements", v.requirements_json, v.has_requirements)
-    .text("changes", v.changes, v.has_changes)
-    .integer("restored_from", v.restored_from, v.restored_from > 0)
-    .text("agent", v.agent, !v.agent.empty())
-    .text("created_at", created_at);
-  return params;
-}
-
-// Inserts version `number` whose code `stored` describes (code_blobs::store
-// has made its blob exist, unless it is plain).
-void insert_version(soci::session& sql, const std::string& site_id,
-                    long long number, const new_version& v,
-                    const std::string& created_at,
-                    const code_blobs::encoded_code& stored) {
-  static const prepared_sql insert{"memoryd_insert_version",
-                                   insert_version_sql};
-  auto params = version_params(site_id, v, created_at, stored);
-  params.integer("version", number);
-  if (!run_prepared(sql, insert, params))
-    throw conflict("version " + std::to_string(number) + " of site " + site_id
-                   + " already exists, above the site's latest_version");
-}
-
-// Adds version `v` (its code as `stored` describes it) above the site's
-// latest in one statement (add_one_version_postgresql_sql): its number;
-// `revision` receives the site's revision after it.
-long long add_one_version_postgresql(soci::session& sql,
-                                     const std::string& site_id,
-                                     const new_version& v,
-                                     const std::string& created_at,
-                                     const code_blobs::encoded_code& stored,
-                                     long long& revision) {
-  static const prepared_sql add{"memoryd_add_one_version",
-                                add_one_version_postgresql_sql};
-  long long added[2] = {0, 0};  // the version, the revision
-  if (!run_prepared(sql, add, version_params(site_id, v, created_at, stored),
-                    added))
-    throw not_found(no_site(site_id));
-  if (added[0] == 0)
-    throw conflict("a version number of site " + site_id
-                   + " is taken above the site's latest_version");
-  revision = added[1];
-  return added[0];
-}
-
 // Bumps the site's revision under its row lock, which every write below a
 // site takes first, so that writers of one site queue in one order.
 void touch_site(soci::session& sql, const std::string& site_id,
@@ -218,7 +162,8 @@ site_record site_repository::create(const site_record& site,
   if (!sql_.got_data())
     throw conflict("site " + site.site_id + " already exists");
   code_blobs::store(sql_, code);
-  insert_version(sql_, site.site_id, 1, first, first_created_at, code.front());
+  version_insert::insert(sql_, site.site_id, 1, first, first_created_at,
+                         code.front());
   tx.commit();
   return stored;
 }
@@ -254,7 +199,7 @@ site_repository::add_versions(const std::string& site_id,
   // commit, so its blob may come after its row.
   if (count == 1 && backend_of(sql_) == backend::postgresql) {
     long long revision = 0;
-    const auto number = add_one_version_postgresql(
+    const auto number = version_insert::add_one_postgresql(
       sql_, site_id, batch.front(), created_at.front(), codes.front(), revision);
     code_blobs::store(sql_, codes);
     tx.commit();
@@ -278,7 +223,8 @@ site_repository::add_versions(const std::string& site_id,
   numbers.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const long long number = latest - count + 1 + static_cast<long long>(i);
-    insert_version(sql_, site_id, number, batch[i], created_at[i], codes[i]);
+    version_insert::insert(sql_, site_id, number, batch[i], created_at[i],
+                           codes[i]);
     numbers.push_back(number);
   }
   tx.commit();
