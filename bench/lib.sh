@@ -73,6 +73,32 @@ start_baseline_and_current() {
   start_binary current "$(realpath "${MEMORYD_BUILD_DIR:-build}/apps/memoryd")" "$(fresh_database "$1" current)" "$redis"
 }
 
+# new_versions_lua BASE_URL FILE: 16 new sites of the memoryd at BASE_URL,
+# and in FILE a wrk script that posts a new version to them in turn, each
+# with a text of its own (20 KB of random base64 and the request's number),
+# as agents' edits are: every version stores a new blob.
+new_versions_lua() {
+  local base=$1 file=$2 code session site
+  code=$(head -c 15000 /dev/urandom | base64 -w0)  # nothing JSON or Lua escapes
+  session=$(curl -sf -X POST "$base/api/sessions" -d '{}' | sed -E 's/.*"session_id":"([^"]+)".*/\1/')
+  {
+    echo 'local paths = {'
+    for i in $(seq 16); do
+      site=$(curl -sf -X POST "$base/api/sessions/$session/sites" \
+        -d "{\"name\":\"bench $i\",\"code\":\"$code\"}" | sed -E 's/.*"site_id":"([^"]+)".*/\1/')
+      echo "  \"/api/sessions/sites/$site/versions\","
+    done
+    echo '}'
+    echo "local code = '$code'"
+    echo 'local i = 0'
+    echo 'request = function()'
+    echo '  i = i + 1'
+    echo '  return wrk.format("POST", paths[(i % #paths) + 1], {["Content-Type"] = "application/json"},'
+    echo '                    "{\"code\":\"" .. code .. " " .. i .. "\"}")'
+    echo 'end'
+  } >"$file"
+}
+
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f", v}'; }
 
 # run_wrk NAME CONNECTIONS URL [SCRIPT]: appends "name rps p50_ms p99_ms

@@ -26,33 +26,8 @@ bench_start "$@"
 
 start_baseline_and_current pg
 
-# Base64 of random bytes: no character that JSON or Lua would escape.
-code=$(head -c 15000 /dev/urandom | base64 -w0)
-
-# write_lua NAME: 16 sites of the build NAME, and a wrk script that posts
-# to them in turn.
-write_lua() {
-  local base="http://127.0.0.1:$(eval echo "\$port_$1")" session site
-  session=$(curl -sf -X POST "$base/api/sessions" -d '{}' | sed -E 's/.*"session_id":"([^"]+)".*/\1/')
-  {
-    echo 'local paths = {'
-    for i in $(seq 16); do
-      site=$(curl -sf -X POST "$base/api/sessions/$session/sites" \
-        -d "{\"name\":\"bench $i\",\"code\":\"$code\"}" | sed -E 's/.*"site_id":"([^"]+)".*/\1/')
-      echo "  \"/api/sessions/sites/$site/versions\","
-    done
-    echo '}'
-    echo "local code = '$code'"
-    echo 'local i = 0'
-    echo 'request = function()'
-    echo '  i = i + 1'
-    echo '  return wrk.format("POST", paths[(i % #paths) + 1], {["Content-Type"] = "application/json"},'
-    echo '                    "{\"code\":\"" .. code .. " " .. i .. "\"}")'
-    echo 'end'
-  } >"$work/$1.lua"
-}
-write_lua baseline
-write_lua current
+new_versions_lua "http://127.0.0.1:$port_baseline" "$work/baseline.lua"
+new_versions_lua "http://127.0.0.1:$port_current" "$work/current.lua"
 
 post() {  # post BUILD CONNECTIONS
   run_wrk "$1.c$2" "$2" "http://127.0.0.1:$(eval echo "\$port_$1")" "$work/$1.lua"

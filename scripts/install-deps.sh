@@ -14,7 +14,8 @@ packages=(
   curl procps
 )
 if [ "${MEMORYD_BENCH_DEPS:-0}" = 1 ]; then
-  packages+=(wrk nginx-light iproute2 postgresql-client)
+  # linux-perf: bench/profile_writes.sh.
+  packages+=(wrk nginx-light iproute2 postgresql-client linux-perf)
 fi
 if [ "${MEMORYD_TEST_DEPS:-0}" = 1 ]; then
   # nodejs and npm run the OpenAPI lint (scripts/lint-openapi.sh); systemd's
