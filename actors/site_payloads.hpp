@@ -27,8 +27,7 @@ struct site_page_query {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, site_page_query& x) {
   return f(caf::meta::type_name("site_page_query"), x.tenant, x.session_id,
-           x.limit,
-           x.has_cursor, x.after_created_at, x.after_site_id);
+           x.limit, x.has_cursor, x.after_created_at, x.after_site_id);
 }
 
 /// GET /api/sessions/sites/{id}/versions: one page, newest first.
@@ -42,8 +41,7 @@ struct version_page_query {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, version_page_query& x) {
   return f(caf::meta::type_name("version_page_query"), x.tenant, x.site_id,
-           x.limit,
-           x.before_version);
+           x.limit, x.before_version);
 }
 
 /// What a write below a site returns: the new rows' numbers or record, and

@@ -142,7 +142,7 @@ storage_worker(worker_ptr self, probe_ptr probe,
     [=](atom::site_new, const trace& t, const storage::site_record& site,
         const storage::new_version& first, const storage::write_key& key)
       -> caf::result<committed<site_write>> {
-      compress_ahead(self, site.site_id, std::vector{first});
+      compress_ahead(self, {version_group{site.site_id, {first}, key}});
       return write(self, t, "site_new", key, [&](soci::session& sql) {
         require_session(self, sql, key.tenant, site.session_id);
         storage::site_repository repo{sql};
@@ -195,8 +195,7 @@ storage_worker(worker_ptr self, probe_ptr probe,
       -> caf::result<committed<version_fold>> {
       if (groups.empty())
         return make_error(errc::validation, "a version write without versions");
-      for (const auto& g : groups)
-        compress_ahead(self, g.site_id, g.versions);
+      compress_ahead(self, groups);
       return write(self, t, "ver_add", groups.front().key,
                    [&](soci::session& sql) {
                      return add_version_groups(self, sql, groups);

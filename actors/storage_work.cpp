@@ -1,5 +1,6 @@
 #include "actors/storage_work.hpp"
 
+#include "storage/code_blobs.hpp"
 #include "storage/event_repository.hpp"
 
 namespace memoryd::storage_work {
@@ -31,6 +32,26 @@ std::string no_session(const std::string& id) {
 
 std::string no_site(const std::string& id) {
   return "site " + id + " does not exist";
+}
+
+void compress_ahead(worker_ptr self, const std::vector<version_group>& groups) {
+  auto& st = self->state;
+  if (!st.sql)
+    return;  // the write opens the connection
+  std::vector<storage::code_blobs::site_codes> sites;
+  sites.reserve(groups.size());
+  for (const auto& g : groups) {
+    auto& site = sites.emplace_back();
+    site.site_id = g.site_id;
+    for (const auto& v : g.versions)
+      site.codes.push_back({v.code, v.code_sha256});
+  }
+  try {
+    storage::code_blobs::prepare(*st.sql, sites);
+  } catch (const std::exception& e) {
+    spdlog::debug("storage: compressing ahead failed: {}",
+                  std::string{e.what()}.substr(0, 200));
+  }
 }
 
 void emit(soci::session& sql, const storage::write_key& key, const char* type,

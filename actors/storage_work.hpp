@@ -20,8 +20,8 @@
 #include "actors/errors.hpp"
 #include "actors/probed.hpp"
 #include "actors/result_codec.hpp"
+#include "actors/site_payloads.hpp"
 #include "actors/storage_actor.hpp"
-#include "storage/code_blobs.hpp"
 #include "storage/dialect.hpp"
 #include "storage/errors.hpp"
 #include "storage/idempotency_repository.hpp"
@@ -197,26 +197,12 @@ write(worker_ptr self, const trace& t, const char* what,
   });
 }
 
-/// Compresses the code of versions about to be added to `site_id` before
-/// their write transaction opens (storage/code_blobs.hpp), so that no lock
-/// is held meanwhile (SQLite's BEGIN IMMEDIATE holds every writer). Only a
-/// head start: on any failure the write compresses inside instead.
-template <class Versions>
-void compress_ahead(worker_ptr self, const std::string& site_id,
-                    const Versions& versions) {
-  auto& st = self->state;
-  if (!st.sql)
-    return;  // the write opens the connection
-  std::vector<storage::code_blobs::code_ref> codes;
-  for (const auto& v : versions)
-    codes.push_back({v.code, v.code_sha256});
-  try {
-    storage::code_blobs::prepare(*st.sql, site_id, codes);
-  } catch (const std::exception& e) {
-    spdlog::debug("storage: compressing ahead failed: {}",
-                  std::string{e.what()}.substr(0, 200));
-  }
-}
+/// Compresses the code of the versions about to be added to each group's
+/// site before their write transaction opens (storage/code_blobs.hpp), so
+/// that no lock is held meanwhile (SQLite's BEGIN IMMEDIATE holds every
+/// writer). Only a head start: on any failure the write compresses inside
+/// instead.
+void compress_ahead(worker_ptr self, const std::vector<version_group>& groups);
 
 /// Appends the change feed's event of the write under `key`, in its
 /// transaction. Without `session_id`, the event names `site_id`'s session.

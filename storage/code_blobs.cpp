@@ -1,5 +1,6 @@
 #include "storage/code_blobs.hpp"
 
+#include <algorithm>
 #include <list>
 #include <memory>
 #include <optional>
@@ -336,8 +337,8 @@ planned_codes plan_codes(soci::session& sql, const std::string& site_id,
   return out;
 }
 
-// The plan prepare() made last on this thread, for the encode() of the
-// same codes that follows it inside the write transaction: that encode()
+// A plan prepare() made on this thread, for the encode() of the same
+// codes that follows it inside the write transaction: that encode()
 // then reads nothing. The plan may have aged meanwhile (another daemon
 // wrote to the site): store() checks every blob and base it relies on.
 // It owns copies of its codes: the codes prepare() saw may be gone when
@@ -360,19 +361,26 @@ bool same_policy(const policy& a, const policy& b) {
          && a.max_intermediate_share == b.max_intermediate_share;
 }
 
-std::optional<prepared_plan>& last_prepared() {
-  thread_local std::optional<prepared_plan> prepared;
+// The plans of the last prepare() on this thread, one per site, until
+// encode() takes them or the next prepare() replaces them.
+std::vector<prepared_plan>& prepared_plans() {
+  thread_local std::vector<prepared_plan> prepared;
   return prepared;
 }
 
 // The prepared plan for `codes` of `site_id`, rebound to them; none when
-// the last one prepared was for other codes.
+// none was prepared for that site, or it was for other codes.
 std::optional<planned_codes> take_prepared(const std::string& site_id,
                                            const std::vector<code_ref>& codes,
                                            const policy& p) {
-  auto prepared = std::exchange(last_prepared(), std::nullopt);
-  if (!prepared || prepared->site_id != site_id
-      || !same_policy(prepared->made_by, p)
+  auto& plans = prepared_plans();
+  auto it = std::find_if(plans.begin(), plans.end(),
+                         [&](const auto& plan) { return plan.site_id == site_id; });
+  if (it == plans.end())
+    return std::nullopt;
+  std::optional<prepared_plan> prepared = std::move(*it);
+  plans.erase(it);
+  if (!same_policy(prepared->made_by, p)
       || prepared->codes.plan.size() != codes.size())
     return std::nullopt;
   for (std::size_t i = 0; i < codes.size(); ++i) {
@@ -401,18 +409,20 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
   return std::move(planned.plan);
 }
 
-void prepare(soci::session& sql, const std::string& site_id,
-             const std::vector<code_ref>& codes) {
-  last_prepared().reset();
+void prepare(soci::session& sql, const std::vector<site_codes>& sites) {
+  auto& plans = prepared_plans();
+  plans.clear();
   const policy p;
-  auto planned = plan_codes(sql, site_id, 0, codes, p);
-  std::vector<code_copy> made_for;
-  for (auto& e : planned.plan) {
-    made_for.push_back({std::string{e.ref.code}, std::string{e.ref.sha256}});
-    e.ref = {};
+  for (const auto& site : sites) {
+    auto planned = plan_codes(sql, site.site_id, 0, site.codes, p);
+    std::vector<code_copy> made_for;
+    for (auto& e : planned.plan) {
+      made_for.push_back({std::string{e.ref.code}, std::string{e.ref.sha256}});
+      e.ref = {};
+    }
+    plans.push_back(prepared_plan{site.site_id, p, std::move(planned),
+                                  std::move(made_for)});
   }
-  last_prepared() = prepared_plan{site_id, p, std::move(planned),
-                                  std::move(made_for)};
 }
 
 namespace {

@@ -102,14 +102,20 @@ std::vector<encoded_code> encode(soci::session& sql, const std::string& site_id,
                                  const std::vector<code_ref>& codes,
                                  const policy& p = {});
 
-/// What encode() will do for `codes` appended to the site, done ahead, on
-/// a connection without a transaction: this thread remembers the plan (and
-/// the frames it made), so the encode() of the same codes inside the write
-/// transaction takes it and neither reads nor compresses (a storage worker
-/// calls it first). The plan may be stale by then, which store() copes
-/// with. Only a head start: may throw like any read.
-void prepare(soci::session& sql, const std::string& site_id,
-             const std::vector<code_ref>& codes);
+/// The codes about to be appended to one site.
+struct site_codes {
+  std::string site_id;
+  std::vector<code_ref> codes;
+};
+
+/// What encode() will do for each site's codes, done ahead, on a
+/// connection without a transaction: this thread remembers a plan per site
+/// (and the frames it made) until its next prepare(), so the encode() of
+/// the same codes inside the write transaction takes it and neither reads
+/// nor compresses (a storage worker calls it first, for every site of a
+/// folded write). A plan may be stale by then, which store() copes with.
+/// Only a head start: may throw like any read, keeping the plans made.
+void prepare(soci::session& sql, const std::vector<site_codes>& sites);
 
 /// Inside the caller's write transaction: makes every planned blob exist
 /// (inserting it, or a keyframe instead of a delta whose keyframe has gone)

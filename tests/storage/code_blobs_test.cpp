@@ -435,16 +435,16 @@ STORAGE_TEST_CASE(a_plan_made_ahead_may_age_and_the_write_stays_right) {
                                 real_version("<p>collected</p>"));
   BOOST_TEST(session_repository{sql}.remove(gone.session_id));
   const auto collected = real_version("<p>collected</p>");
-  code_blobs::prepare(sql, site.site_id,
-                      {{collected.code, collected.code_sha256}});
+  code_blobs::prepare(sql, {{site.site_id,
+                             {{collected.code, collected.code_sha256}}}});
   BOOST_TEST(collect_all(*other) == 1u);
   repo.add_versions(site.site_id, {collected});
   codes.push_back(collected.code);
 
   // Another writer extends the chain between the plan and the write.
   const auto planned = real_version(page.edit());
-  code_blobs::prepare(sql, site.site_id,
-                      {{planned.code, planned.code_sha256}});
+  code_blobs::prepare(sql, {{site.site_id,
+                             {{planned.code, planned.code_sha256}}}});
   const auto meanwhile = real_version(page.edit());
   site_repository{*other}.add_versions(site.site_id, {meanwhile});
   codes.push_back(meanwhile.code);
@@ -455,6 +455,34 @@ STORAGE_TEST_CASE(a_plan_made_ahead_may_age_and_the_write_stays_right) {
   BOOST_TEST(too_deep(sql) == 0);
   BOOST_TEST(plain_rows(sql) == 0);
   BOOST_TEST(collect_all(sql) == 0u);
+}
+
+// A folded write prepares the codes of all its sites at once; each site's
+// write takes its own plan, whatever the order, and none takes another's.
+STORAGE_TEST_CASE(plans_made_ahead_for_several_sites_serve_each_its_own) {
+  auto db = fresh_database(backend_name);
+  auto& sql = *db.sql;
+  site_repository repo{sql};
+  page_history first_page{200};
+  page_history second_page{200, 7};
+  auto first_codes = first_page.history(2);
+  auto second_codes = second_page.history(2);
+  const auto first = site_with(sql, first_codes);
+  const auto second = site_with(sql, second_codes);
+  const auto first_next = real_version(first_page.edit());
+  const auto second_next = real_version(second_page.edit());
+  code_blobs::prepare(
+    sql, {{first.site_id, {{first_next.code, first_next.code_sha256}}},
+          {second.site_id, {{second_next.code, second_next.code_sha256}}}});
+  repo.add_versions(second.site_id, {second_next});
+  repo.add_versions(first.site_id, {first_next});
+  first_codes.push_back(first_next.code);
+  second_codes.push_back(second_next.code);
+
+  require_history(repo, first.site_id, first_codes);
+  require_history(repo, second.site_id, second_codes);
+  BOOST_TEST(too_deep(sql) == 0);
+  BOOST_TEST(plain_rows(sql) == 0);
 }
 
 // A storage worker remembers the chain it extended last per site and
@@ -509,7 +537,7 @@ STORAGE_TEST_CASE(a_plan_made_for_codes_since_gone_is_not_taken_for_others) {
   // One buffer for both, as a freed message's memory reused by the next.
   std::string code = failed.code;
   std::string sha256 = failed.code_sha256;
-  code_blobs::prepare(sql, site.site_id, {{code, sha256}});
+  code_blobs::prepare(sql, {{site.site_id, {{code, sha256}}}});
   code = next.code;  // the same length: the same bytes of memory
   sha256 = next.code_sha256;
   repo.add_versions(site.site_id, {next});
