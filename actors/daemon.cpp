@@ -74,9 +74,12 @@ actor_topology::actor_topology(caf::actor_system& sys,
     preferences_.push_back(spawn_probed(sys, reg, "preference", i,
                                         preference_manager, domain,
                                         session_ttl));
+  }
+  // Fewer site actors than session actors: a site actor's folds take the
+  // versions of all its sites (bench/sites_bench.sh, docs/architecture.md).
+  for (std::size_t i = 0; i < settings.site_shards; ++i)
     sites_.push_back(spawn_probed(sys, reg, "site", i, site_manager, domain,
                                   figures, settings.site_cache_ttl));
-  }
   // Two: a document in flight can take hundreds of MB (MAX_IMPORT_BYTES).
   backup_ = make_backup_pool(
     sys, reg, store_,

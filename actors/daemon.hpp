@@ -1,7 +1,7 @@
 #pragma once
 
 // Wiring of the actor topology from the settings: storage pool, cache,
-// session and preference shards, front actors. The one place that knows
+// session, preference and site shards, front actors. The one place that knows
 // which actor talks to which.
 
 #include <cstdint>
@@ -21,7 +21,7 @@ class actor_topology {
 public:
   /// Spawns every actor, each registered in `figures`. `shards` front,
   /// session and preference actors run side by side (about one per
-  /// scheduler thread). Throws std::invalid_argument for a bad DATABASE_URL
+  /// scheduler thread); SITE_SHARDS site actors. Throws std::invalid_argument for a bad DATABASE_URL
   /// or REDIS_URL.
   actor_topology(caf::actor_system& sys, const config::settings& settings,
                  std::size_t shards,

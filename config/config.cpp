@@ -188,6 +188,10 @@ const std::vector<option>& table() {
      number(&settings::http_threads, 0, 256, "HTTP_THREADS")},
     {{"ACTOR_THREADS", "0", "actor scheduler threads (0: one per core)"},
      number(&settings::actor_threads, 0, 256, "ACTOR_THREADS")},
+    {{"SITE_SHARDS", "1",
+      "site actors; each folds its sites' new versions into shared "
+      "transactions, so fewer gather more versions per commit"},
+     number(&settings::site_shards, 1, 256, "SITE_SHARDS")},
     {{"REQUEST_TIMEOUT_MS", "30000",
       "deadline from a request's first byte to its response"},
      duration(&settings::request_timeout, 10, 3600000, "REQUEST_TIMEOUT_MS")},

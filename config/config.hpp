@@ -46,6 +46,9 @@ struct settings {
   std::size_t cache_max_bytes = 256 * 1024 * 1024;
   std::size_t http_threads = 0;   // 0: one per core
   std::size_t actor_threads = 0;  // 0: one per core
+  // Site actors. Each folds the new versions of its sites into shared
+  // transactions, so fewer gather more per commit (docs/architecture.md).
+  std::size_t site_shards = 1;
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds idle_timeout{60000};
   std::chrono::milliseconds shutdown_grace{10000};

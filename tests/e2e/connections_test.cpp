@@ -65,8 +65,10 @@ struct connection {
   unsigned receive() {
     char buf[4096];
     auto n = ::read(fd, buf, sizeof buf);
-    if (n <= 0)
-      return 1;  // closed: counts as an answer that is not 200
+    if (n <= 0) {
+      waiting = false;  // answered once, not again at every poll
+      return 1;         // closed: counts as an answer that is not 200
+    }
     in.append(buf, static_cast<std::size_t>(n));
     auto end = in.find("\r\n\r\n");
     if (end == std::string::npos)
@@ -90,15 +92,15 @@ struct round_result {
   std::size_t unanswered = 0;
 };
 
-/// Sends `target` on every connection at once, then collects the answers.
-round_result one_round(std::vector<std::unique_ptr<connection>>& conns,
-                       const std::string& target, std::chrono::seconds limit) {
-  for (auto& c : conns)
-    c->send(target);
-  round_result out;
-  const auto deadline = steady::now() + limit;
-  std::size_t open = conns.size();
-  while (open > 0 && steady::now() < deadline) {
+/// Waits until `answers` of the connections still waiting have answered,
+/// or until `deadline`; hands each complete answer (its connection and
+/// status) to `on_answer`. Returns how many answered.
+template <class OnAnswer>
+std::size_t collect_answers(std::vector<std::unique_ptr<connection>>& conns,
+                            std::size_t answers, steady::time_point deadline,
+                            OnAnswer on_answer) {
+  std::size_t answered = 0;
+  while (answered < answers && steady::now() < deadline) {
     std::vector<pollfd> fds;
     std::vector<connection*> who;
     for (auto& c : conns)
@@ -111,17 +113,30 @@ round_result one_round(std::vector<std::unique_ptr<connection>>& conns,
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
         continue;
-      auto status = who[i]->receive();
-      if (status == 0)
-        continue;
-      --open;
-      out.ms.push_back(std::chrono::duration<double, std::milli>(
-                         steady::now() - who[i]->sent)
-                         .count());
-      out.not_ok += status != 200;
+      if (auto status = who[i]->receive(); status != 0) {
+        ++answered;
+        on_answer(*who[i], status);
+      }
     }
   }
-  out.unanswered = open;
+  return answered;
+}
+
+/// Sends `target` on every connection at once, then collects the answers.
+round_result one_round(std::vector<std::unique_ptr<connection>>& conns,
+                       const std::string& target, std::chrono::seconds limit) {
+  for (auto& c : conns)
+    c->send(target);
+  round_result out;
+  auto answered = collect_answers(
+    conns, conns.size(), steady::now() + limit,
+    [&](const connection& c, unsigned status) {
+      out.ms.push_back(
+        std::chrono::duration<double, std::milli>(steady::now() - c.sent)
+          .count());
+      out.not_ok += status != 200;
+    });
+  out.unanswered = conns.size() - answered;
   return out;
 }
 
@@ -196,30 +211,13 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_it_keeps_serving_and_accepts_again) {
     if (c->waiting)
       waiting.push_back(std::move(c));
   conns.clear();
-  std::size_t answered = 0;
-  const auto deadline = steady::now() + 30s;
-  while (answered < waiting.size() && steady::now() < deadline) {
-    std::vector<pollfd> fds;
-    std::vector<connection*> who;
-    for (auto& c : waiting)
-      if (c->waiting) {
-        fds.push_back({c->fd, POLLIN, 0});
-        who.push_back(c.get());
-      }
-    if (::poll(fds.data(), fds.size(), 200) <= 0)
-      continue;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-        continue;
-      auto status = who[i]->receive();
-      if (status == 0)
-        continue;
+  auto answered = collect_answers(
+    waiting, waiting.size(), steady::now() + 30s,
+    [](connection& c, unsigned status) {
       BOOST_TEST(status == 200u);
-      ++answered;
-      ::close(who[i]->fd);  // frees the daemon's descriptor for the next
-      who[i]->fd = -1;
-    }
-  }
+      ::close(c.fd);  // frees the daemon's descriptor for the next
+      c.fd = -1;
+    });
   BOOST_TEST(answered == waiting.size());
   BOOST_TEST(api_client{daemon->port()}.get("/healthz").status == 200u);
 }

@@ -121,14 +121,18 @@ struct kept_and_doomed {
 // 16 writers over 8 kept sites, 4 over 2 sites of a session deleted while
 // they write. Every kept write succeeds, each kept site's versions are
 // gapless and hold what was acknowledged; a doomed site's writes succeed
-// until the delete and get 404 after it, never anything else.
+// until the delete and get 404 after it, never anything else. Three site
+// actors (SITE_SHARDS), so that folds of several actors meet in the
+// database; the other tests run the default one.
 BOOST_AUTO_TEST_CASE(a_refused_site_fails_alone_among_many) {
   constexpr int kept_sites = 8;
   constexpr int kept_writers = 16;
   constexpr int versions_per_writer = 15;
   constexpr int doomed_writers = 4;
   auto backend = make_backend();
-  daemon_process daemon{backend.env};
+  auto env = backend.env;
+  env["SITE_SHARDS"] = "3";
+  daemon_process daemon{env};
   api_client setup{daemon.port()};
   kept_and_doomed sites{setup, kept_sites, 2};
   const auto& kept_paths = sites.kept_paths;
@@ -209,8 +213,9 @@ BOOST_AUTO_TEST_CASE(a_refused_site_fails_alone_among_many) {
 // When the writes are let go, that fold commits every kept site's version
 // and refuses the deleted site's alone.
 BOOST_AUTO_TEST_CASE(a_fold_commits_around_its_refused_part) {
-  // Enough that the doomed site's shard surely has kept sites waiting
-  // beside it, and not so many that they fill a fold (32 sites) without it.
+  // Enough that kept sites surely wait beside the doomed one in its site
+  // actor (one by default), and not so many that folds (32 sites each)
+  // leave it alone in the last.
   constexpr int kept_sites = 40;
   auto backend = make_backend();
   daemon_process daemon{backend.env};

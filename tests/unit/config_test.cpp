@@ -59,6 +59,7 @@ BOOST_AUTO_TEST_CASE(defaults_match_the_contract) {
   BOOST_TEST(s.listen_port == 8080);
   BOOST_TEST(s.max_body_bytes == 33554432u);
   BOOST_TEST(s.max_import_bytes == 268435456u);
+  BOOST_TEST(s.site_shards == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(file_then_environment) {
@@ -89,6 +90,7 @@ BOOST_AUTO_TEST_CASE(bad_values_name_key_and_value) {
          {"DATABASE_URL", "mysql://x"},
          {"REDIS_URL", "http://x"},
          {"MAX_BODY_BYTES", "-5"},
+         {"SITE_SHARDS", "0"},
          {"LOG_LEVEL", "loud"}}) {
     auto m = error_of(std::nullopt, {{key, value}});
     BOOST_TEST(m.find(key) != std::string::npos, key << "=" << value << ": " << m);
