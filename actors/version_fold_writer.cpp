@@ -58,14 +58,36 @@ site_write add_group(worker_ptr self, soci::session& sql,
   return out;
 }
 
+/// Every group under one savepoint: the whole fold, or nothing and false
+/// when a group was refused.
+bool add_all_or_none(worker_ptr self, soci::session& sql,
+                     const std::vector<version_group>& groups,
+                     const std::vector<std::size_t>& order, version_fold& out) {
+  storage::savepoint all{sql};
+  try {
+    for (auto i : order)
+      out.groups[i].write = add_group(self, sql, groups[i]);
+    all.release();
+    return true;
+  } catch (const std::exception& e) {
+    if (!refusal_of(e))
+      throw;
+    all.roll_back();
+    out.groups.assign(groups.size(), {});
+    return false;
+  }
+}
+
 } // namespace
 
 /// The groups of a folded write, in the open transaction: site rows are
 /// locked in site id order, so that folds of several daemons never wait for
-/// each other in a cycle. With several groups each runs under a savepoint:
-/// a refused one (its site gone or another tenant's, a conflict) is undone
-/// and answered alone while the others commit. A failure of the database
-/// fails them all, as it fails any transaction.
+/// each other in a cycle. A refused group (its site gone or another
+/// tenant's, a conflict) is undone and answered alone while the others
+/// commit: refusals are rare, so the groups first run under one savepoint,
+/// and only when one is refused again each under its own (two round trips
+/// a group). A failure of the database fails them all, as it fails any
+/// transaction.
 version_fold add_version_groups(worker_ptr self, soci::session& sql,
                                 const std::vector<version_group>& groups) {
   version_fold out;
@@ -79,6 +101,8 @@ version_fold add_version_groups(worker_ptr self, soci::session& sql,
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return groups[a].site_id < groups[b].site_id;
   });
+  if (add_all_or_none(self, sql, groups, order, out))
+    return out;
   for (auto i : order) {
     storage::savepoint part{sql};
     try {
