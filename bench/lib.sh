@@ -75,7 +75,8 @@ start_baseline_and_current() {
 
 # new_versions_lua BASE_URL FILE: 16 new sites of the memoryd at BASE_URL,
 # and in FILE a wrk script that posts a new version to them in turn, each
-# with a text of its own (20 KB of random base64 and the request's number),
+# with a text of its own (20 KB of random base64, the wrk thread's number
+# and the request's),
 # as agents' edits are: every version stores a new blob.
 new_versions_lua() {
   local base=$1 file=$2 code session site
@@ -90,11 +91,14 @@ new_versions_lua() {
     done
     echo '}'
     echo "local code = '$code'"
+    # Each wrk thread counts on its own: its number keeps the texts apart.
+    echo 'local threads = 0'
+    echo 'setup = function(thread) threads = threads + 1; thread:set("tid", threads) end'
     echo 'local i = 0'
     echo 'request = function()'
     echo '  i = i + 1'
     echo '  return wrk.format("POST", paths[(i % #paths) + 1], {["Content-Type"] = "application/json"},'
-    echo '                    "{\"code\":\"" .. code .. " " .. i .. "\"}")'
+    echo '                    "{\"code\":\"" .. code .. " " .. tid .. "-" .. i .. "\"}")'
     echo 'end'
   } >"$file"
 }
