@@ -16,6 +16,7 @@
 #include "tests/e2e/api_client.hpp"
 #include "tests/e2e/backend.hpp"
 #include "tests/e2e/database_probe.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace json = boost::json;
 using namespace memoryd::test;
@@ -236,13 +237,22 @@ BOOST_AUTO_TEST_CASE(a_fold_commits_around_its_refused_part) {
       statuses[i] = c.post(path + "/versions", {{"code", "held " + std::to_string(i)}}).status;
     });
   };
+  // Ordering only (the assertions hold whatever the timing): every kept
+  // version is in the daemon, the first ones in the folds that wait in the
+  // database, before the doomed one comes; it too before the writes go on.
+  // Requests in flight count from their first byte to their answer.
+  auto all_in = [&](std::size_t n) {
+    return eventually(std::chrono::seconds{10}, [&] {
+      auto stats = setup.get("/admin/stats").object();
+      return stats.at("requests").at("in_flight").as_int64()
+             >= static_cast<int64_t>(n);
+    });
+  };
   for (std::size_t i = 0; i < kept_sites; ++i)
     post(i, kept_paths[i]);
-  // Ordering only: the kept versions that came first fill the folds that
-  // wait in the database; the doomed one queues behind the rest.
-  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  BOOST_TEST(all_in(kept_sites));
   post(kept_sites, doomed_path);
-  std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  BOOST_TEST(all_in(kept_sites + 1));
   probe.release_version_writes();
   for (auto& th : threads)
     th.join();
