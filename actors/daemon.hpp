@@ -21,8 +21,8 @@ class actor_topology {
 public:
   /// Spawns every actor, each registered in `figures`. `shards` front,
   /// session and preference actors run side by side (about one per
-  /// scheduler thread); SITE_SHARDS site actors. Throws std::invalid_argument for a bad DATABASE_URL
-  /// or REDIS_URL.
+  /// scheduler thread), and SITE_SHARDS site actors. Throws
+  /// std::invalid_argument for a bad DATABASE_URL or REDIS_URL.
   actor_topology(caf::actor_system& sys, const config::settings& settings,
                  std::size_t shards,
                  std::shared_ptr<telemetry::registry> figures);
