@@ -28,8 +28,8 @@ inline std::string agent(const json::value& v, std::string_view key = "agent") {
 }
 
 inline api_reply send_as(api_client& c, std::string_view method,
-                  const std::string& target, const json::value& body,
-                  const std::string& agent_id) {
+                         const std::string& target, const json::value& body,
+                         const std::string& agent_id) {
   headers h;
   if (!agent_id.empty())
     h.emplace_back("X-Agent-Id", agent_id);
@@ -45,7 +45,7 @@ inline json::value created(const api_reply& r, const std::string& what) {
 
 /// One page of the feed after `cursor` ("" for from the start).
 inline api_reply feed_page(api_client& c, const std::string& cursor,
-                    std::size_t limit = 100, int wait = 0) {
+                           std::size_t limit = 100, int wait = 0) {
   std::string target = "/api/events?limit=" + std::to_string(limit)
                        + "&wait=" + std::to_string(wait);
   if (!cursor.empty())
@@ -59,8 +59,8 @@ inline api_reply feed_page(api_client& c, const std::string& cursor,
 /// on PostgreSQL: while any transaction of the cluster that started before
 /// it still runs (another test's, in another database).
 inline std::vector<json::object> read_all(api_client& c, std::string& cursor,
-                                   std::size_t expected,
-                                   std::size_t limit = 3) {
+                                          std::size_t expected,
+                                          std::size_t limit = 3) {
   const auto deadline
     = std::chrono::steady_clock::now() + std::chrono::seconds{20};
   std::vector<json::object> out;

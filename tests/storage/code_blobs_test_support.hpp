@@ -16,9 +16,6 @@
 
 namespace memoryd::storage::test::blobs {
 
-
-using namespace sites;
-
 // A page of `lines` lines of HTML-ish text, and edits of a few lines of it.
 class page_history {
 public:
@@ -66,7 +63,7 @@ private:
 };
 
 inline new_version real_version(std::string code) {
-  auto v = version_of(std::move(code));
+  auto v = sites::version_of(std::move(code));
   v.code_sha256 = codec::sha256_hex(v.code);
   return v;
 }
@@ -110,9 +107,9 @@ inline std::size_t collect_all(soci::session& sql) {
 
 // A site holding `codes` as versions 1..n, each with its real digest.
 inline site_record site_with(soci::session& sql,
-                      const std::vector<std::string>& codes) {
+                             const std::vector<std::string>& codes) {
   site_repository repo{sql};
-  auto site = repo.create(draft_site(new_session(sql)),
+  auto site = repo.create(sites::draft_site(sites::new_session(sql)),
                           real_version(codes.front()));
   std::vector<new_version> rest;
   for (std::size_t i = 1; i < codes.size(); ++i)
@@ -128,7 +125,7 @@ inline site_record site_with(soci::session& sql,
 }
 
 inline void require_history(site_repository& repo, const std::string& site_id,
-                     const std::vector<std::string>& codes) {
+                            const std::vector<std::string>& codes) {
   for (std::size_t i = 0; i < codes.size(); ++i) {
     auto v = repo.version(site_id, static_cast<int64_t>(i) + 1);
     BOOST_TEST_REQUIRE(v.has_value());
