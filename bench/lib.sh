@@ -91,9 +91,11 @@ new_versions_lua() {
     done
     echo '}'
     echo "local code = '$code'"
-    # Each wrk thread counts on its own: its number keeps the texts apart.
+    # Each wrk thread counts from 1 in each run: the thread's number and the
+    # run's start (runs on one database are seconds apart) keep texts apart.
     echo 'local threads = 0'
-    echo 'setup = function(thread) threads = threads + 1; thread:set("tid", threads) end'
+    echo 'local run = os.time()'
+    echo 'setup = function(thread) threads = threads + 1; thread:set("tid", run .. "." .. threads) end'
     echo 'local i = 0'
     echo 'request = function()'
     echo '  i = i + 1'
