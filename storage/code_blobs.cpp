@@ -56,6 +56,30 @@ SELECT 1 FROM code_blobs b WHERE b.sha256 = :sha256
 AND (b.base_sha256 IS NULL OR EXISTS (SELECT 1 FROM code_blobs k
      WHERE k.sha256 = b.base_sha256 AND k.base_sha256 IS NULL)))sql";
 
+// PostgreSQL, in one round trip, what look_then_insert() does in three
+// statements, taking the same locks in the same order: the blob, locked
+// if it is there; else its base, locked if it is one; then the blob,
+// inserted unless another transaction inserted it meanwhile. Each step
+// reads the one before it, which orders them.
+constexpr const char* postgresql_look_then_insert_sql = R"sql(
+WITH found AS (
+  SELECT 1 FROM code_blobs WHERE sha256 = :sha256 FOR KEY SHARE),
+base AS (
+  SELECT 1 FROM code_blobs b WHERE b.sha256 = :base_sha256
+  AND (b.base_sha256 IS NULL OR EXISTS (SELECT 1 FROM code_blobs k
+       WHERE k.sha256 = b.base_sha256 AND k.base_sha256 IS NULL))
+  AND NOT EXISTS (SELECT 1 FROM found)
+  FOR KEY SHARE OF b),
+inserted AS (
+  INSERT INTO code_blobs (sha256, base_sha256, size, data)
+  SELECT CAST(:sha256 AS text), CAST(:base_sha256 AS text),
+         CAST(:size AS bigint), decode(CAST(:data AS text), 'hex')
+  FROM base
+  ON CONFLICT (sha256) DO NOTHING
+  RETURNING 1)
+SELECT (SELECT count(*) FROM found), (SELECT count(*) FROM base),
+       (SELECT count(*) FROM inserted))sql";
+
 // -- keyframe texts ----------------------------------------------------------
 
 // The texts of recent keyframes, per thread (a storage worker's): content
@@ -437,6 +461,37 @@ bool insert_blob(soci::session& sql, const std::string& sha,
                                    e.frame);
 }
 
+/// How one attempt to make a blob exist ended.
+enum class attempt { stored, base_missing, raced };
+
+// The blob locked if it is there; else its base (a delta's) locked, and
+// the blob inserted. `raced`: another transaction inserted or deleted it
+// meanwhile.
+attempt look_then_insert(soci::session& sql, const std::string& sha,
+                         encoded_code& e) {
+  if (!e.frame.empty() && !e.base_sha256.empty()
+      && backend_of(sql) == backend::postgresql) {
+    static const prepared_sql statement{"memoryd_look_then_insert_blob",
+                                        postgresql_look_then_insert_sql};
+    long long counts[3] = {0, 0, 0};  // found, base, inserted
+    run_prepared(sql, statement,
+                 statement_params{}
+                   .text("sha256", sha)
+                   .text("base_sha256", e.base_sha256)
+                   .integer("size", static_cast<long long>(e.ref.code.size()))
+                   .text("data", dialect::bytea_hex(e.frame)),
+                 counts);
+    if (counts[0] > 0 || counts[2] > 0)
+      return attempt::stored;
+    return counts[1] > 0 ? attempt::raced : attempt::base_missing;
+  }
+  if (blob_exists(sql, sha, true))
+    return attempt::stored;
+  if (!e.base_sha256.empty() && !blob_exists(sql, e.base_sha256, true, true))
+    return attempt::base_missing;
+  return insert_blob(sql, sha, e) ? attempt::stored : attempt::raced;
+}
+
 } // namespace
 
 void store(soci::session& sql, std::vector<encoded_code>& plan) {
@@ -448,26 +503,24 @@ void store(soci::session& sql, std::vector<encoded_code>& plan) {
     // inserted or deleted this very blob meanwhile.
     for (int round = 0;; ++round) {
       // A new keyframe is inserted first: inserted, it needs no check.
-      const bool inserted_first
+      const auto result
         = round == 0 && !e.reuse && e.base_sha256.empty()
-          && insert_blob(sql, sha, e);
-      if (inserted_first || blob_exists(sql, sha, true))
+            ? (insert_blob(sql, sha, e) ? attempt::stored : attempt::raced)
+            : look_then_insert(sql, sha, e);
+      if (result == attempt::stored)
         break;
       if (round == 3)
         throw std::runtime_error("blob " + sha + " kept appearing and "
                                  "disappearing while being stored");
-      // The base went (or is too deep in another chain), or a blob planned
-      // for reuse went: a keyframe then.
-      if (!e.base_sha256.empty()
-          && !blob_exists(sql, e.base_sha256, true, true)) {
+      if (result == attempt::base_missing) {
+        // The base went (or is too deep in another chain): a keyframe
+        // then, in the next round.
         e.base_sha256.clear();
         e.frame.clear();
         // A chain this worker remembers may end in that base (its write
         // rolled back): forget them all, the next writes read theirs.
         known_chains().clear();
       }
-      if (insert_blob(sql, sha, e))
-        break;
     }
   }
 }

@@ -353,17 +353,6 @@ VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (sha256) DO NOTHING
 RETURNING size)sql";
 
-std::string to_hex(const std::string& bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = digits[b >> 4];
-    out[2 * i + 1] = digits[b & 15];
-  }
-  return out;
-}
-
 bool insert_sqlite_blob(soci::session& sql, const std::string& sha256,
                         const std::string& base_sha256, int64_t size,
                         const std::string& frame) {
@@ -404,7 +393,7 @@ bool insert_code_blob(soci::session& sql, const std::string& sha256,
                       const std::string& frame) {
   if (backend_of(sql) == backend::sqlite)
     return insert_sqlite_blob(sql, sha256, base_sha256, size, frame);
-  const auto hex = to_hex(frame);
+  const auto hex = bytea_hex(frame);
   soci::indicator base_flag = base_sha256.empty() ? soci::i_null : soci::i_ok;
   long long inserted = 0;
   const long long n = size;
@@ -412,6 +401,17 @@ bool insert_code_blob(soci::session& sql, const std::string& sha256,
     soci::use(base_sha256, base_flag, "base_sha256"), soci::use(n, "size"),
     soci::use(hex, "data"), soci::into(inserted);
   return sql.got_data();
+}
+
+std::string bytea_hex(const std::string& bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = digits[b >> 4];
+    out[2 * i + 1] = digits[b & 15];
+  }
+  return out;
 }
 
 std::string blob_from_db(std::string fetched) {

@@ -147,6 +147,10 @@ bool insert_code_blob(soci::session& sql, const std::string& sha256,
                       const std::string& base_sha256, int64_t size,
                       const std::string& frame);
 
+/// Binary bytes as a text parameter PostgreSQL's decode(:p, 'hex') turns
+/// into bytea.
+std::string bytea_hex(const std::string& bytes);
+
 /// A bytea or BLOB column as fetched into a std::string, as its bytes:
 /// PostgreSQL sends bytea as text (a backslash, x, hex digits), decoded
 /// here; anything else (SQLite's BLOB) is the bytes already.
