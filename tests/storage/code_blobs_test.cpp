@@ -296,6 +296,53 @@ BOOST_AUTO_TEST_CASE(a_writer_queued_on_a_site_lock_holds_up_no_other_site) {
   }
 }
 
+// PostgreSQL: two sites from one template store the same new text as a
+// delta of their shared keyframe. The second writer's one-statement
+// look-up-or-insert meets the first's uncommitted blob, waits for it, and
+// on its commit finds and keeps that blob rather than failing or storing a
+// second one.
+BOOST_AUTO_TEST_CASE(a_delta_another_writer_stores_meanwhile_is_shared) {
+  using namespace std::chrono_literals;
+  auto db = fresh_database("postgresql");
+  auto& sql = *db.sql;
+  site_repository repo{sql};
+  page_history page{200};
+  const auto start = real_version(page.text());
+  const auto a = repo.create(draft_site(new_session(sql)), start);
+  const auto b = repo.create(draft_site(new_session(sql)), start);
+  const auto edited = real_version(page.edit());
+
+  auto first = db.connect();
+  bool waited = false;
+  {
+    write_transaction tx{*first};
+    site_repository{*first}.add_versions(b.site_id, {edited});
+    std::thread second{[&] {
+      auto own = db.connect();
+      site_repository{*own}.add_versions(a.site_id, {edited});
+    }};
+    // Until the second waits on the first's blob.
+    waited = memoryd::test::eventually(10s, [&] {
+      long long waiting = 0;
+      sql << "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+             "current_database() AND wait_event_type = 'Lock'",
+        soci::into(waiting);
+      return waiting == 1;
+    });
+    tx.commit();
+    second.join();
+  }
+  BOOST_TEST(waited);
+
+  for (const auto* site : {&a, &b})
+    BOOST_TEST(repo.version(site->site_id, 2)->code == edited.code);
+  BOOST_TEST(scalar(sql, "SELECT count(*) FROM code_blobs WHERE sha256 = '"
+                           + edited.code_sha256
+                           + "' AND base_sha256 IS NOT NULL")
+             == 1);
+  BOOST_TEST(blob_count(sql) == 2);  // the keyframe and the delta
+}
+
 BOOST_AUTO_TEST_CASE(zstd_decoding_is_bounded_by_the_size_it_must_produce) {
   page_history page{100};
   const auto text = page.text();
