@@ -21,7 +21,8 @@
 // then makes sure every blob exists and stays until the commit, inside it,
 // once the site's row lock is held (so that a writer queued on that lock
 // holds no blob key other sites' writers may wait for). The collector,
-// collect_garbage(), is in code_blob_collector.cpp.
+// collect_garbage(), is in code_blob_collector.cpp, store() in
+// code_blob_store.cpp.
 //
 // Why a blob never goes while a version needs it (the collector,
 // collect_garbage(), deletes blobs no row refers to):
