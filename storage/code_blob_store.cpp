@@ -74,7 +74,8 @@ bool detail::blob_exists(soci::session& sql, const std::string& sha256,
           all.emplace_back(
             std::string{base ? "memoryd_base_exists" : "memoryd_blob_exists"}
               + (lock ? "_locked" : ""),
-            (base ? with_base_check(base_exists_sql) : std::string{blob_exists_sql})
+            (base ? with_base_check(base_exists_sql)
+                  : std::string{blob_exists_sql})
               + std::string{lock ? dialect::key_share_lock_sql(b) : ""});
     return all;
   }();

@@ -4,7 +4,6 @@
 #include <list>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -13,10 +12,9 @@
 #include <soci/soci.h>
 
 #include "codec/sha256.hpp"
+#include "storage/code_blobs_detail.hpp"
 #include "storage/database.hpp"
 #include "storage/dialect.hpp"
-#include "storage/code_blobs_detail.hpp"
-#include "storage/prepared_statement.hpp"
 #include "storage/zstd_codec.hpp"
 
 namespace memoryd::storage::code_blobs {
@@ -296,7 +294,8 @@ planned_codes plan_codes(soci::session& sql, const std::string& site_id,
     if (codec::sha256_hex(ref.code) != ref.sha256) {
       e.plain = true;
     } else if (planned.count(ref.sha256) > 0
-               || (!known && detail::blob_exists(sql, std::string{ref.sha256}, false))
+               || (!known
+                   && detail::blob_exists(sql, std::string{ref.sha256}, false))
                || (known && known->last_sha256 == ref.sha256)) {
       e.reuse = true;
     } else {
