@@ -77,9 +77,17 @@ start_baseline_and_current() {
 # and in FILE a wrk script that posts a new version to them in turn, each
 # with a text of its own (20 KB of random base64, the wrk thread's number
 # and the request's),
-# as agents' edits are: every version stores a new blob.
+# as agents' edits are: every version stores a new blob. With
+# MEMORYD_TEXTS=repeated, every version repeats the sites' first text
+# instead (a version that changes only its notes; sites_bench.sh's case):
+# every write reuses its site's blob.
 new_versions_lua() {
-  local base=$1 file=$2 code session site
+  local base=$1 file=$2 code session site suffix=' " .. tid .. "-" .. i .. "'
+  case ${MEMORYD_TEXTS:-new} in
+    new) ;;
+    repeated) suffix= ;;
+    *) echo "MEMORYD_TEXTS is new or repeated, not '$MEMORYD_TEXTS'" >&2; return 2 ;;
+  esac
   code=$(head -c 15000 /dev/urandom | base64 -w0)  # nothing JSON or Lua escapes
   session=$(curl -sf -X POST "$base/api/sessions" -d '{}' | sed -E 's/.*"session_id":"([^"]+)".*/\1/')
   {
@@ -100,7 +108,7 @@ new_versions_lua() {
     echo 'request = function()'
     echo '  i = i + 1'
     echo '  return wrk.format("POST", paths[(i % #paths) + 1], {["Content-Type"] = "application/json"},'
-    echo '                    "{\"code\":\"" .. code .. " " .. tid .. "-" .. i .. "\"}")'
+    echo "                    \"{\\\"code\\\":\\\"\" .. code .. \"$suffix\\\"}\")"
     echo 'end'
   } >"$file"
 }

@@ -7,8 +7,10 @@
 #   caf.multiplexer   CAF's scheduler workers (front, session, site actors)
 #   memoryd           the HTTP io threads (and main)
 # Writes perf.data and the report into a kept work directory.
+# MEMORYD_TEXTS=repeated posts the sites' first text again and again
+# instead (the reuse path; see bench/lib.sh).
 #
-# Usage: bench/profile_writes.sh [SECONDS (8)] [CONNECTIONS (16)]
+# Usage: [MEMORYD_TEXTS=new|repeated] bench/profile_writes.sh [SECONDS (8)] [CONNECTIONS (16)]
 # Not part of the test suite: no timing is ever asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +41,7 @@ wrk -t2 -c"$connections" -d"${duration}s" -s "$work/writes.lua" "$base" >"$out/w
 wait "$perf_pid"
 w1=$(writes); c1=$(cpu_ms "$memoryd_pid")
 
-echo "memoryd new-version profile: $(nproc) cores, $connections connections, ${duration}s"
+echo "memoryd new-version profile (${MEMORYD_TEXTS:-new} texts): $(nproc) cores, $connections connections, ${duration}s"
 grep -E "Requests/sec|Latency" "$out/wrk.txt"
 echo "memoryd CPU per write: $(( (c1 - c0) * 1000 / (w1 - w0) )) us ($(( w1 - w0 )) writes)"
 echo
@@ -52,4 +54,4 @@ perf report -i "$out/perf.data" --no-children --sort dso,sym -g none --stdio 2>/
   grep -E '^ +[0-9.]+%' | head -20 | cut -c1-150
 echo
 echo "report: perf report -i $out/perf.data"
-echo "command: bench/profile_writes.sh $duration $connections"
+echo "command: MEMORYD_TEXTS=${MEMORYD_TEXTS:-new} bench/profile_writes.sh $duration $connections"

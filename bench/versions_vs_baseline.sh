@@ -9,10 +9,11 @@
 #   baseline   $MEMORYD_BASELINE_BIN (a build of the commit before it)
 #   current    this tree's build
 # Prints versions/s, p50 and p99 of each (median over rounds) and
-# current/baseline.
+# current/baseline. MEMORYD_TEXTS=repeated posts the sites' first text
+# again and again instead (the reuse path; see bench/lib.sh).
 #
-# Usage: MEMORYD_BASELINE_BIN=/path/to/old/memoryd bench/versions_vs_baseline.sh
-#          [SECONDS (5)] [ROUNDS (3)] [CONNECTIONS ("2 16")]
+# Usage: [MEMORYD_TEXTS=new|repeated] MEMORYD_BASELINE_BIN=/path/to/old/memoryd
+#          bench/versions_vs_baseline.sh [SECONDS (5)] [ROUNDS (3)] [CONNECTIONS ("2 16")]
 # To build a baseline: see bench/cached_get_vs_baseline.sh.
 # Not part of the test suite: no timing is ever asserted.
 set -euo pipefail
@@ -40,7 +41,7 @@ for round in $(seq "$rounds"); do
   done
 done
 
-echo "command: MEMORYD_BASELINE_BIN=$MEMORYD_BASELINE_BIN bench/versions_vs_baseline.sh $duration $rounds \"$connections\""
+echo "command: MEMORYD_TEXTS=${MEMORYD_TEXTS:-new} MEMORYD_BASELINE_BIN=$MEMORYD_BASELINE_BIN bench/versions_vs_baseline.sh $duration $rounds \"$connections\""
 names=()
 for c in $connections; do names+=("baseline.c$c" "current.c$c"); done
 summarise "${names[@]}"

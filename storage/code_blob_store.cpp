@@ -134,7 +134,7 @@ attempt look_then_insert(soci::session& sql, const std::string& sha,
 
 void store(soci::session& sql, std::vector<encoded_code>& plan) {
   for (auto& e : plan) {
-    if (e.plain)
+    if (e.plain || e.held)
       continue;
     const std::string sha{e.ref.sha256};
     // A few rounds at most: each one ends unless another transaction

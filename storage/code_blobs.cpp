@@ -173,6 +173,18 @@ std::unordered_map<std::string, known_chain>& known_chains() {
   return chains;
 }
 
+// The text this worker last found stored for a site, per site: a write
+// that repeats it (an agent that changed only the requirements or the
+// notes) needs no look-up. Only a hint, as the chains are: store() checks
+// the blob. It is recorded only when found committed, and a blob goes only
+// when no version refers to it, so it stays true while the site exists.
+std::unordered_map<std::string, std::string>& found_texts() {
+  thread_local std::unordered_map<std::string, std::string> found;
+  if (found.size() > 1024)
+    found.clear();
+  return found;
+}
+
 } // namespace
 
 void detail::forget_known_chains() {
@@ -273,6 +285,23 @@ struct planned_codes {
   std::optional<known_chain> last;
 };
 
+// Whether the blob of `sha256`, a text for `site_id`, is stored, as far as
+// planning needs to know. A site this worker knows the chain of is not
+// asked about: a text new to it is planned anew, and store() finds the
+// blob if it exists.
+bool stored_already(soci::session& sql, const std::string& site_id,
+                    const known_chain* known, const std::string& sha256) {
+  auto& found = found_texts();
+  if (known && known->last_sha256 == sha256)
+    return true;
+  if (auto it = found.find(site_id); it != found.end() && it->second == sha256)
+    return true;
+  if (known || !detail::blob_exists(sql, sha256, false))
+    return false;
+  found[site_id] = sha256;
+  return true;
+}
+
 planned_codes plan_codes(soci::session& sql, const std::string& site_id,
                          int64_t after_version,
                          const std::vector<code_ref>& codes, const policy& p) {
@@ -294,9 +323,7 @@ planned_codes plan_codes(soci::session& sql, const std::string& site_id,
     if (codec::sha256_hex(ref.code) != ref.sha256) {
       e.plain = true;
     } else if (planned.count(ref.sha256) > 0
-               || (!known
-                   && detail::blob_exists(sql, std::string{ref.sha256}, false))
-               || (known && known->last_sha256 == ref.sha256)) {
+               || stored_already(sql, site_id, known, std::string{ref.sha256})) {
       e.reuse = true;
     } else {
       if (!chain_read) {

@@ -89,6 +89,10 @@ struct encoded_code {
   /// A blob of this digest existed (or comes earlier in the batch): no
   /// frame was made.
   bool reuse = false;
+  /// A reused blob the version's own statement already found and locked
+  /// in this transaction (version_insert::add_one_postgresql): store()
+  /// leaves it.
+  bool held = false;
   /// A delta's keyframe; empty for a keyframe.
   std::string base_sha256;
   /// The zstd frame to insert (a delta when base_sha256 is set).

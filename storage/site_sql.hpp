@@ -111,7 +111,7 @@ RETURNING version)sql";
 // is to be rolled back. The casts are needed because the parameters sit in
 // a SELECT list, where PostgreSQL cannot infer their types from the target
 // columns.
-constexpr const char* add_one_version_postgresql_sql = R"sql(
+constexpr const char* add_one_version_head_postgresql_sql = R"sql(
 WITH reserved AS (
   UPDATE sites
   SET latest_version = latest_version + 1,
@@ -130,8 +130,21 @@ added AS (
          CAST(:created_at AS timestamptz)
   FROM reserved
   ON CONFLICT (site_id, version) DO NOTHING
-  RETURNING version)
+  RETURNING version))sql";
+constexpr const char* add_one_version_tail_postgresql_sql = R"sql(
 SELECT COALESCE((SELECT version FROM added), 0), revision FROM reserved)sql";
+// The same for a version whose text reuses a blob: also key-share locks
+// that blob, after the site's row (held reads reserved), and counts it
+// (0: it has gone since it was planned, and code_blobs::store() stores it
+// again). One round trip instead of two per reused text.
+constexpr const char* add_one_reusing_version_tail_postgresql_sql = R"sql(,
+held AS (
+  SELECT 1 FROM code_blobs b, reserved
+  WHERE b.sha256 = CAST(:code_sha256 AS text)
+  FOR KEY SHARE OF b)
+SELECT COALESCE((SELECT version FROM added), 0), revision,
+       (SELECT count(*) FROM held)
+FROM reserved)sql";
 
 // Reserves :count numbers above the latest. The row lock this takes queues
 // every other writer of the site until commit, and a queued UPDATE on

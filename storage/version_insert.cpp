@@ -1,5 +1,6 @@
 #include "storage/version_insert.hpp"
 
+#include <span>
 #include <string>
 
 #include <soci/soci.h>
@@ -51,18 +52,28 @@ void insert(soci::session& sql, const std::string& site_id, long long number,
 long long add_one_postgresql(soci::session& sql, const std::string& site_id,
                              const new_version& v,
                              const std::string& created_at,
-                             const code_blobs::encoded_code& stored,
+                             code_blobs::encoded_code& stored,
                              long long& revision) {
-  static const prepared_sql statement{"memoryd_add_one_version",
-                                      add_one_version_postgresql_sql};
-  long long added[2] = {0, 0};  // the version, the revision
-  if (!run_prepared(sql, statement, version_params(site_id, v, created_at, stored),
-                    added))
+  static const prepared_sql plain{
+    "memoryd_add_one_version",
+    std::string{add_one_version_head_postgresql_sql}
+      + add_one_version_tail_postgresql_sql};
+  static const prepared_sql reusing{
+    "memoryd_add_one_reusing_version",
+    std::string{add_one_version_head_postgresql_sql}
+      + add_one_reusing_version_tail_postgresql_sql};
+  // The version, the revision, and for a reused blob whether it is held.
+  long long added[3] = {0, 0, 0};
+  const bool reuse = stored.reuse && !stored.plain;
+  if (!run_prepared(sql, reuse ? reusing : plain,
+                    version_params(site_id, v, created_at, stored),
+                    std::span<long long>{added, reuse ? 3u : 2u}))
     throw not_found(site_checks::no_site(site_id));
   if (added[0] == 0)
     throw conflict("a version number of site " + site_id
                    + " is taken above the site's latest_version");
   revision = added[1];
+  stored.held = added[2] > 0;
   return added[0];
 }
 

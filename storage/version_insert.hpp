@@ -23,13 +23,14 @@ void insert(soci::session& sql, const std::string& site_id, long long number,
 
 /// PostgreSQL: adds `v` above the site's latest_version in one statement
 /// that also takes the site's row lock and bumps its revision
-/// (site_sql::add_one_version_postgresql_sql). Answers its number;
-/// `revision` receives the site's revision after it. Throws not_found for
-/// a site that does not exist.
+/// (site_sql::add_one_version_head_postgresql_sql). Answers its number;
+/// `revision` receives the site's revision after it. A reused blob is
+/// locked by the same statement: `stored.held` says whether it was there.
+/// Throws not_found for a site that does not exist.
 long long add_one_postgresql(soci::session& sql, const std::string& site_id,
                              const new_version& v,
                              const std::string& created_at,
-                             const code_blobs::encoded_code& stored,
+                             code_blobs::encoded_code& stored,
                              long long& revision);
 
 } // namespace memoryd::storage::version_insert
