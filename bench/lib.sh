@@ -26,7 +26,7 @@ bench_workdir() {
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); port_taken "$p" || { echo "$p"; return; }; done; }
 
-# start_memoryd NAME DATABASE_URL REDIS_URL: sets port_NAME. LOG_LEVEL=warn:
+# start_memoryd NAME DATABASE_URL REDIS_URL: sets port_NAME and pid_NAME. LOG_LEVEL=warn:
 # the access log is not what is measured; the port is read from the socket.
 start_memoryd() {
   local name=$1 log="$work/$1.log" pid port
@@ -34,6 +34,7 @@ start_memoryd() {
     "${MEMORYD_BUILD_DIR:-build}"/apps/memoryd >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
+  eval "pid_$name=$pid"
   for _ in $(seq 300); do
     port=$(ss -ltnpH 2>/dev/null | awk -v pid="pid=$pid," '$0 ~ pid {split($4,a,":"); print a[length(a)]; exit}')
     if [ -n "$port" ]; then eval "port_$name=$port"; return; fi
@@ -168,6 +169,28 @@ summarise() {
         print name, median(rps, name, k), median(p99, name, k) > "'"$work"'/medians"
       }
     }' "$work/results"
+}
+
+# cpu_per_write NAME...: from $work/cpu's lines "name memoryd_ms
+# postgres_ms writes" (one per run; memoryd_ms "-" for a run without
+# memoryd), the median over rounds of each named run's CPU per write in us:
+# memoryd's process, and PostgreSQL's (all its backends).
+cpu_per_write() {
+  awk -v order="$*" '
+    { k = ++n[$1]; m[$1, k] = $2 == "-" ? -1 : $2 * 1000 / $4; p[$1, k] = $3 * 1000 / $4 }
+    function median(arr, name, c,   i, j, t, v) {
+      for (i = 1; i <= c; i++) v[i] = arr[name, i]
+      for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return v[int((c + 1) / 2)]
+    }
+    END {
+      printf "%-24s %12s %12s\n", "CPU per write, us", "memoryd", "PostgreSQL"
+      c = split(order, names, " ")
+      for (o = 1; o <= c; o++) {
+        x = names[o]; mm = median(m, x, n[x])
+        printf "%-24s %12s %12.0f\n", x, mm < 0 ? "-" : sprintf("%.0f", mm), median(p, x, n[x])
+      }
+    }' "$work/cpu"
 }
 
 # median_of NAME: the median per-second figure summarise() found.

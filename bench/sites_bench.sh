@@ -95,13 +95,17 @@ folds() {
 }
 
 # measured NAME COMMAND...: runs a wrk or pgbench run and appends "name
-# memoryd_ms postgres_ms" (the CPU each used meanwhile) to $work/cpu, and
-# "name folds versions" (those of the run) to $work/folds.
+# memoryd_ms postgres_ms writes" (the CPU each used meanwhile; memoryd's
+# "-" for pgbench, which memoryd does not serve) to $work/cpu, and "name
+# folds versions" (those of the run) to $work/folds.
 measured() {
-  local name=$1 m0 p0 f0 f1; shift
+  local name=$1 m0 m1 p0 f0 f1 writes; shift
   m0=$(cpu_ms "$memoryd_pid"); p0=$(cpu_ms "$pg_pid"); f0=$(folds)
   "$@"
-  echo "$name $(( $(cpu_ms "$memoryd_pid") - m0 )) $(( $(cpu_ms "$pg_pid") - p0 ))" >>"$work/cpu"
+  m1=$(( $(cpu_ms "$memoryd_pid") - m0 ))
+  [[ $name == pgbench.* ]] && m1=-
+  writes=$(awk -v n="$name" -v d="$duration" '$1 == n { w = $2 * d } END { printf "%d", w }' "$work/results")
+  echo "$name $m1 $(( $(cpu_ms "$pg_pid") - p0 )) $writes" >>"$work/cpu"
   f1=$(folds)
   echo "$name $(( ${f1% *} - ${f0% *} )) $(( ${f1#* } - ${f0#* } ))" >>"$work/folds"
 }
@@ -122,22 +126,10 @@ for case in 16_sites one_site; do
   awk -v c="$case" -v m="$(median_of memoryd.$case)" -v p="$(median_of pgbench.$case)" \
     'BEGIN { printf "  %-9s memoryd/pgbench = %.2f\n", c, m / p }'
 done
-# CPU per write: medians over rounds of each run's CPU divided by its
-# writes (per s x duration); where PostgreSQL's own work differs from
-# pgbench's, and what memoryd adds beside it.
+# CPU per write: where PostgreSQL's own work differs from pgbench's, and
+# what memoryd adds beside it.
 echo
-echo "  CPU per write (median of rounds, us): memoryd process, PostgreSQL"
-awk -v d="$duration" 'NR == FNR { n[$1]++; w[$1, n[$1]] = $2 * d; next }
-  { k[$1]++; m[$1, k[$1]] = $2 * 1000 / w[$1, k[$1]]; p[$1, k[$1]] = $3 * 1000 / w[$1, k[$1]] }
-  function med(a, name, c,   i, j, t, v) {
-    for (i = 1; i <= c; i++) v[i] = a[name, i]
-    for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-    return v[int((c + 1) / 2)] }
-  END { split("memoryd.16_sites pgbench.16_sites memoryd.one_site pgbench.one_site", order, " ")
-    for (o = 1; o <= 4; o++) { x = order[o]
-      if (x ~ /^memoryd/) printf "  %-18s %8.0f %8.0f\n", x, med(m, x, k[x]), med(p, x, k[x])
-      else printf "  %-18s %8s %8.0f\n", x, "-", med(p, x, k[x]) } }' \
-  <(grep -v '^memoryd.get_site' "$work/results") "$work/cpu"
+cpu_per_write memoryd.16_sites pgbench.16_sites memoryd.one_site pgbench.one_site
 # What one commit carried: few versions per fold means that the writers
 # seldom waited for each other (the transactions are not what limits).
 echo

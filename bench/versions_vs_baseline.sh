@@ -8,9 +8,11 @@
 # own database, one Redis), at each of the given connection counts:
 #   baseline   $MEMORYD_BASELINE_BIN (a build of the commit before it)
 #   current    this tree's build
-# Prints versions/s, p50 and p99 of each (median over rounds) and
-# current/baseline. MEMORYD_TEXTS=repeated posts the sites' first text
-# again and again instead (the reuse path; see bench/lib.sh).
+# Prints versions/s, p50 and p99 of each (median over rounds), the CPU per
+# version of memoryd and of PostgreSQL (each run alone on the server, so
+# its CPU meanwhile is that run's), and current/baseline.
+# MEMORYD_TEXTS=repeated posts the sites' first text again and again
+# instead (the reuse path; see bench/lib.sh).
 #
 # Usage: [MEMORYD_TEXTS=new|repeated] MEMORYD_BASELINE_BIN=/path/to/old/memoryd
 #          bench/versions_vs_baseline.sh [SECONDS (5)] [ROUNDS (3)] [CONNECTIONS ("2 16")]
@@ -30,8 +32,18 @@ start_baseline_and_current pg
 new_versions_lua "http://127.0.0.1:$port_baseline" "$work/baseline.lua"
 new_versions_lua "http://127.0.0.1:$port_current" "$work/current.lua"
 
-post() {  # post BUILD CONNECTIONS
-  run_wrk "$1.c$2" "$2" "http://127.0.0.1:$(eval echo "\$port_$1")" "$work/$1.lua"
+pg_pid=$(postgres_pid)
+versions() {  # versions PORT: the versions memoryd answered so far
+  curl -sf "http://127.0.0.1:$1/admin/stats" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["versions"]["versions"])'
+}
+post() {  # post BUILD CONNECTIONS; appends the run's CPU to $work/cpu
+  local port pid m0 p0 v0
+  port=$(eval echo "\$port_$1"); pid=$(eval echo "\$pid_$1")
+  m0=$(cpu_ms "$pid"); p0=$(cpu_ms "$pg_pid"); v0=$(versions "$port")
+  run_wrk "$1.c$2" "$2" "http://127.0.0.1:$port" "$work/$1.lua"
+  echo "$1.c$2 $(( $(cpu_ms "$pid") - m0 )) $(( $(cpu_ms "$pg_pid") - p0 ))" \
+    "$(( $(versions "$port") - v0 ))" >>"$work/cpu"
 }
 for round in $(seq "$rounds"); do
   for c in $connections; do
@@ -45,6 +57,7 @@ echo "command: MEMORYD_TEXTS=${MEMORYD_TEXTS:-new} MEMORYD_BASELINE_BIN=$MEMORYD
 names=()
 for c in $connections; do names+=("baseline.c$c" "current.c$c"); done
 summarise "${names[@]}"
+cpu_per_write "${names[@]}"
 for c in $connections; do
   awk -v c="$c" -v b="$(median_of "baseline.c$c")" -v n="$(median_of "current.c$c")" \
     'BEGIN { printf "current/baseline throughput, %s connections: %.3f\n", c, n / b }'
