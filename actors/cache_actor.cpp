@@ -65,6 +65,17 @@ lru_cache_actor(cache_actor::stateful_pointer<lru_cache_state> self,
       return st.lru->put_if_newer(key, revision, std::move(value),
                                   std::chrono::seconds{ttl}, clock::now());
     },
+    [=](atom::put, const trace& t, std::vector<cache::put_request>& puts) {
+      auto& st = self->state;
+      auto measured = handle(st.probe, t, "put");
+      st.figures->cache().puts.fetch_add(puts.size(),
+                                         std::memory_order_relaxed);
+      const auto now = clock::now();
+      for (auto& p : puts)
+        st.lru->put_if_newer(p.key, p.revision, std::move(p.value),
+                             std::chrono::seconds{p.ttl_seconds}, now);
+      return true;
+    },
     [=](atom::invalidate, const trace& t, const std::string& key) {
       auto measured = handle(self->state.probe, t, "invalidate");
       self->state.lru->invalidate(key, clock::now());
@@ -115,6 +126,15 @@ redis_cache_worker(cache_actor::stateful_pointer<redis_cache_state> self,
       return observed(st, [&](cache::redis_cache& r) {
         return r.put_if_newer(key, revision, value, std::chrono::seconds{ttl});
       });
+    },
+    [=](atom::put, const trace& t,
+        const std::vector<cache::put_request>& puts) {
+      auto& st = self->state;
+      auto measured = handle(st.probe, t, "put");
+      st.figures->cache().puts.fetch_add(puts.size(),
+                                         std::memory_order_relaxed);
+      return observed(st,
+                      [&](cache::redis_cache& r) { return r.put_if_newer(puts); });
     },
     [=](atom::invalidate, const trace& t, const std::string& key) {
       auto& st = self->state;

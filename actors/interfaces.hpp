@@ -274,6 +274,10 @@ using cache_actor = caf::typed_actor<
   caf::replies_to<atom::put, trace,
                   std::string, int64_t, std::string, int64_t>::
     with<bool>,
+  // The same for many (in one Redis round trip); answers whether the cache
+  // took every one, stored or not.
+  caf::replies_to<atom::put, trace, std::vector<cache::put_request>>::
+    with<bool>,
   // Replaces a key by a tombstone that outranks late fills.
   caf::replies_to<atom::invalidate, trace, std::string>::with<bool>,
   // The same for many keys at once (in one Redis round trip).

@@ -1,11 +1,13 @@
 #pragma once
 
-// How the storage layer's records travel in messages: their inspect()
-// overloads (CAF 0.17), kept apart from interfaces.hpp so that the
-// vocabulary there stays readable. storage/ itself knows nothing of CAF.
+// How the storage layer's records (and the cache's batched puts) travel in
+// messages: their inspect() overloads (CAF 0.17), kept apart from
+// interfaces.hpp so that the vocabulary there stays readable. storage/ and
+// cache/ themselves know nothing of CAF.
 
 #include <caf/meta/type_name.hpp>
 
+#include "cache/cache_entry.hpp"
 #include "storage/archive_records.hpp"
 #include "storage/cleanup_records.hpp"
 #include "storage/event_records.hpp"
@@ -149,3 +151,13 @@ typename Inspector::result_type inspect(Inspector& f, expired_batch& x) {
 }
 
 } // namespace memoryd::storage
+
+namespace memoryd::cache {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, put_request& x) {
+  return f(caf::meta::type_name("put_request"), x.key, x.revision, x.value,
+           x.ttl_seconds);
+}
+
+} // namespace memoryd::cache

@@ -53,6 +53,14 @@ void cache_put(self_ptr self, const trace& t, const std::string& site_id,
           [then](caf::error&) mutable { then(); });
 }
 
+/// The cache write that fences a site's view after a write that made its
+/// revision `revision`.
+cache::put_request fence_of(self_ptr self, const std::string& site_id,
+                            int64_t revision) {
+  return {site_cache_key(site_id), fence_rank(revision), std::string{},
+          static_cast<int64_t>(self->state.ttl.count())};
+}
+
 /// Fences the cache after a write that made the site's revision `revision`.
 template <class Then>
 void fence_view(self_ptr self, const trace& t, const std::string& site_id,
@@ -105,28 +113,51 @@ void versions_committed(self_ptr self, fold_part& part,
   site_done(self, part.site_id);
 }
 
-/// Answers one part of a committed fold: its refusal, or its versions once
-/// the site's cached view is fenced.
-void part_committed(self_ptr self, const trace& t,
-                    std::shared_ptr<fold_part> part, group_outcome& outcome,
-                    bool replayed) {
-  if (outcome.refused != static_cast<uint8_t>(errc::none)) {
-    auto err = make_error(static_cast<errc>(outcome.refused),
-                          std::move(outcome.message));
-    for (auto& q : part->batch) {
-      self->state.probe->failed();
-      q.promise.deliver(err);
-    }
-    self->state.figures->versions().refused_parts.fetch_add(
-      1, std::memory_order_relaxed);
-    return site_done(self, part->site_id);
+/// Answers a part of a fold that was refused.
+void part_refused(self_ptr self, fold_part& part, group_outcome& outcome) {
+  auto err = make_error(static_cast<errc>(outcome.refused),
+                        std::move(outcome.message));
+  for (auto& q : part.batch) {
+    self->state.probe->failed();
+    q.promise.deliver(err);
   }
-  committed<site_write> result{std::move(outcome.write), replayed};
-  if (replayed)
-    return versions_committed(self, *part, result);
-  const auto revision = result.value.revision;
-  fence_view(self, t, part->site_id, revision,
-             [=]() mutable { versions_committed(self, *part, result); });
+  self->state.figures->versions().refused_parts.fetch_add(
+    1, std::memory_order_relaxed);
+  site_done(self, part.site_id);
+}
+
+/// Answers the parts of a committed fold: refusals and replays at once, the
+/// others once their sites' cached views are fenced, all fences in one
+/// cache write (one Redis round trip for the whole fold).
+void fold_committed(self_ptr self, const trace& t,
+                    const std::vector<std::shared_ptr<fold_part>>& parts,
+                    std::vector<group_outcome>& outcomes, bool replayed) {
+  using written = std::pair<std::shared_ptr<fold_part>, committed<site_write>>;
+  auto fenced = std::make_shared<std::vector<written>>();
+  std::vector<cache::put_request> fences;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    auto& outcome = outcomes[i];
+    if (outcome.refused != static_cast<uint8_t>(errc::none)) {
+      part_refused(self, *parts[i], outcome);
+      continue;
+    }
+    committed<site_write> result{std::move(outcome.write), replayed};
+    if (replayed) {
+      versions_committed(self, *parts[i], result);
+      continue;
+    }
+    fences.push_back(fence_of(self, parts[i]->site_id, result.value.revision));
+    fenced->emplace_back(parts[i], std::move(result));
+  }
+  if (fenced->empty())
+    return;
+  auto answer = [self, fenced] {
+    for (auto& [part, result] : *fenced)
+      versions_committed(self, *part, result);
+  };
+  traced_request(self, self->state.cache, caf::infinite, t, atom::put::value,
+                 std::move(fences))
+    .then([answer](bool) { answer(); }, [answer](caf::error&) { answer(); });
 }
 
 /// How many of a site's waiting versions go into its part of the next
@@ -206,9 +237,7 @@ void write_fold(self_ptr self,
                           "the write key's stored result does not match "
                           "this request"});
         }
-        for (std::size_t i = 0; i < parts.size(); ++i)
-          part_committed(self, t, parts[i], result.value.groups[i],
-                         result.replayed);
+        fold_committed(self, t, parts, result.value.groups, result.replayed);
         start_folds(self);
       },
       [=](caf::error& err) {

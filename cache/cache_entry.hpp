@@ -19,6 +19,15 @@ struct entry {
   std::string value;
 };
 
+/// One put_if_newer of a batch: `value` under `key` at `revision`, for
+/// `ttl_seconds`, unless a newer revision is there.
+struct put_request {
+  std::string key;
+  int64_t revision = 0;
+  std::string value;
+  int64_t ttl_seconds = 0;
+};
+
 /// Revision of a tombstone (written on delete): higher than any real
 /// revision, and exact in a Lua number (2^53).
 inline constexpr int64_t tombstone_revision = int64_t{1} << 53;

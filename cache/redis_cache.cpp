@@ -93,6 +93,14 @@ bool redis_cache::put_if_newer(const std::string& key, int64_t revision,
   return stored;
 }
 
+bool redis_cache::put_if_newer(const std::vector<put_request>& puts) {
+  auto answered = client_.put_if_newer(puts);
+  if (!answered)
+    for (const auto& p : puts)
+      pending_->add(p.key);
+  return answered;
+}
+
 bool redis_cache::invalidate(const std::string& key) {
   auto done = client_.invalidate(key);
   if (!done)

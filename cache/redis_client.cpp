@@ -94,11 +94,7 @@ std::optional<entry> redis_client::get(const std::string& key) {
   return decode_stored({reply->str, reply->len});
 }
 
-bool redis_client::put_if_newer(const std::string& key, int64_t revision,
-                                std::string_view value,
-                                std::chrono::seconds ttl) {
-  if (ttl <= 0s || !ensure_connected())
-    return false;
+bool redis_client::script_loaded() {
   // The SHA1 of a script is fixed, so it survives reconnects; a server that
   // has not seen the script answers NOSCRIPT, and EVAL teaches it again.
   if (script_sha_.empty()) {
@@ -108,6 +104,14 @@ bool redis_client::put_if_newer(const std::string& key, int64_t revision,
       return false;
     script_sha_.assign(loaded->str, loaded->len);
   }
+  return true;
+}
+
+bool redis_client::put_if_newer(const std::string& key, int64_t revision,
+                                std::string_view value,
+                                std::chrono::seconds ttl) {
+  if (ttl <= 0s || !ensure_connected() || !script_loaded())
+    return false;
   auto rev = std::to_string(revision);
   auto secs = std::to_string(ttl.count());
   auto reply = exchange({"EVALSHA", script_sha_, "1", key, rev, value, secs});
@@ -115,6 +119,51 @@ bool redis_client::put_if_newer(const std::string& key, int64_t revision,
     reply = exchange({"EVAL", put_if_newer_script, "1", key, rev, value, secs});
   return accept(reply, REDIS_REPLY_INTEGER, "put_if_newer script")
          && reply->integer == 1;
+}
+
+bool redis_client::put_if_newer(const std::vector<put_request>& puts) {
+  if (puts.empty())
+    return true;
+  for (const auto& p : puts)
+    if (p.ttl_seconds <= 0)
+      return false;
+  if (!ensure_connected() || !script_loaded())
+    return false;
+  std::vector<std::string> numbers;  // revision and ttl of each, kept alive
+  numbers.reserve(2 * puts.size());
+  for (const auto& p : puts) {
+    numbers.push_back(std::to_string(p.revision));
+    numbers.push_back(std::to_string(p.ttl_seconds));
+  }
+  std::vector<std::size_t> unknown_script;  // NOSCRIPT: sent again alone
+  const bool answered = pipelined(
+    puts.size(), "EVALSHA (pipelined)",
+    [&](std::size_t i) {
+      const auto& p = puts[i];
+      const auto& rev = numbers[2 * i];
+      const auto& secs = numbers[2 * i + 1];
+      const char* argv[] = {"EVALSHA", script_sha_.data(), "1", p.key.data(),
+                            rev.data(), p.value.data(), secs.data()};
+      const std::size_t lengths[] = {7, script_sha_.size(), 1, p.key.size(),
+                                     rev.size(), p.value.size(), secs.size()};
+      return redisAppendCommandArgv(ctx_.get(), 7, argv, lengths) == REDIS_OK;
+    },
+    [&](std::size_t i, const reply_ptr& reply) {
+      if (is_noscript(*reply)) {
+        unknown_script.push_back(i);
+        return true;
+      }
+      return accept(reply, REDIS_REPLY_INTEGER, "put_if_newer script");
+    });
+  if (!answered)
+    return false;
+  for (auto i : unknown_script) {
+    const auto& p = puts[i];
+    put_if_newer(p.key, p.revision, p.value, std::chrono::seconds{p.ttl_seconds});
+    if (!connected())
+      return false;
+  }
+  return true;
 }
 
 bool redis_client::invalidate(const std::string& key) {
@@ -132,28 +181,43 @@ bool redis_client::invalidate(const std::vector<std::string>& keys) {
   if (!ensure_connected())
     return false;
   const auto ttl = std::to_string(tombstone_ttl.count());
+  return pipelined(
+    keys.size(), "SET (pipelined)",
+    [&](std::size_t i) {
+      const auto& key = keys[i];
+      const char* argv[] = {"SET", key.data(), tombstone_value.data(), "EX",
+                            ttl.data()};
+      const std::size_t lengths[] = {3, key.size(), tombstone_value.size(), 2,
+                                     ttl.size()};
+      return redisAppendCommandArgv(ctx_.get(), 5, argv, lengths) == REDIS_OK;
+    },
+    [&](std::size_t, const reply_ptr& reply) {
+      return accept(reply, REDIS_REPLY_STATUS, "SET");
+    });
+}
+
+bool redis_client::pipelined(
+  std::size_t count, std::string_view what,
+  const std::function<bool(std::size_t)>& append,
+  const std::function<bool(std::size_t, const reply_ptr&)>& check) {
   sigpipe_guard guard;
-  for (const auto& key : keys) {
-    const char* argv[] = {"SET", key.data(), tombstone_value.data(), "EX",
-                          ttl.data()};
-    const std::size_t lengths[] = {3, key.size(), tombstone_value.size(), 2,
-                                   ttl.size()};
-    if (redisAppendCommandArgv(ctx_.get(), 5, argv, lengths) != REDIS_OK) {
-      fail("SET (pipelined): " + std::string{ctx_->errstr});
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!append(i)) {
+      fail(std::string{what} + ": " + ctx_->errstr);
       return false;
     }
   }
-  for (std::size_t i = 0; i < keys.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     void* raw = nullptr;
     const int rc = redisGetReply(ctx_.get(), &raw);
     const int error = errno;
     reply_ptr reply{static_cast<redisReply*>(raw)};
     if (rc != REDIS_OK || !reply) {
-      fail("SET (pipelined): "
+      fail(std::string{what} + ": "
            + transport_error(*ctx_, error, options_.command_timeout));
       return false;
     }
-    if (!accept(reply, REDIS_REPLY_STATUS, "SET"))
+    if (!check(i, reply))
       return false;
   }
   return true;

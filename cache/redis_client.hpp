@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -57,6 +58,10 @@ public:
   /// EVAL fallback). Returns whether it stored.
   bool put_if_newer(const std::string& key, int64_t revision,
                     std::string_view value, std::chrono::seconds ttl);
+
+  /// put_if_newer() of many in one round trip (pipelined); true when Redis
+  /// answered every one, stored or not.
+  bool put_if_newer(const std::vector<put_request>& puts);
 
   /// Writes a tombstone (revision tombstone_revision) for tombstone_ttl.
   bool invalidate(const std::string& key);
@@ -117,6 +122,16 @@ private:
   bool accept(const reply_ptr& reply, int expected, std::string_view command);
   /// exchange() + accept(): the reply, or nullptr after failing.
   reply_ptr call(std::initializer_list<std::string_view> args, int expected);
+  /// Sends `count` commands in one write (`append(i)` appends the i-th with
+  /// redisAppendCommandArgv, false when hiredis refused it), then reads
+  /// their replies in order, each judged by `check(i, reply)`. False after
+  /// the first failure, which fails the connection (`what` names it).
+  bool pipelined(std::size_t count, std::string_view what,
+                 const std::function<bool(std::size_t)>& append,
+                 const std::function<bool(std::size_t, const reply_ptr&)>& check);
+  /// The put script's SHA1, loading it once per server run; false on
+  /// failure.
+  bool script_loaded();
   void fail(std::string what);
 
   redis_options options_;

@@ -152,6 +152,47 @@ BOOST_AUTO_TEST_CASE(many_keys_are_tombstoned_in_one_round_trip) {
   BOOST_TEST(client.errors() == 0u, client.last_error());
 }
 
+BOOST_AUTO_TEST_CASE(many_puts_go_in_one_round_trip_each_only_if_newer) {
+  using memoryd::cache::put_request;
+  BOOST_REQUIRE(client.put_if_newer(key("newer there"), 9, "nine", 60s));
+  BOOST_REQUIRE(client.invalidate(key("deleted")));
+  std::vector<put_request> puts;
+  for (int i = 0; i < 300; ++i)
+    puts.push_back({key("batch" + std::to_string(i)), i + 1,
+                    "value " + std::to_string(i), 60});
+  puts.push_back({key("newer there"), 8, "eight", 60});
+  puts.push_back({key("deleted"), 2, "late fill", 60});
+  puts.push_back({key("fence"), 3, "", 30});
+  BOOST_TEST(client.put_if_newer(puts));
+
+  for (int i : {0, 150, 299}) {
+    auto hit = client.get(key("batch" + std::to_string(i)));
+    BOOST_REQUIRE(hit);
+    BOOST_TEST(hit->revision == i + 1);
+    BOOST_TEST(hit->value == "value " + std::to_string(i));
+  }
+  BOOST_TEST(client.get(key("newer there"))->value == "nine");
+  BOOST_TEST(raw.command({"GET", key("deleted")}).str
+             == std::to_string(tombstone_revision) + ":");
+  BOOST_TEST(raw.command({"GET", key("fence")}).str == "3:");  // never served
+  const auto ttl = raw.integer({"TTL", key("fence")});
+  BOOST_TEST(ttl > 20);
+  BOOST_TEST(ttl <= 30);
+  BOOST_TEST(!client.put_if_newer(key("fence"), 2, "older fill", 60s));
+  BOOST_TEST(client.put_if_newer(std::vector<put_request>{}));
+  BOOST_TEST(client.errors() == 0u, client.last_error());
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_a_server_forgot_the_script_for_is_taught_again) {
+  BOOST_REQUIRE(client.put_if_newer(key("k"), 1, "one", 60s));
+  raw.command({"SCRIPT", "FLUSH"});
+  BOOST_TEST(client.put_if_newer(std::vector<memoryd::cache::put_request>{
+    {key("k"), 2, "two", 60}, {key("j"), 1, "one", 60}}));
+  BOOST_TEST(client.get(key("k"))->value == "two");
+  BOOST_TEST(client.get(key("j"))->value == "one");
+  BOOST_TEST(client.errors() == 0u, client.last_error());
+}
+
 BOOST_AUTO_TEST_CASE(malformed_values_are_misses_and_get_replaced) {
   for (auto stored : {"no colon", "12x:abc", ":abc", "-:abc"}) {
     raw.command({"SET", key("k"), stored});

@@ -152,26 +152,33 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(redis_cache_pending_invalidations)
 
 // A write that cannot reach a Redis that keeps its data must not let the old
-// value be served once Redis answers again.
+// value be served once Redis answers again; nor may any key of a batch of
+// puts (a fold's fences) that failed.
 BOOST_AUTO_TEST_CASE(a_failed_write_is_never_followed_by_a_stale_hit) {
   redis_process server;
   auto pending = std::make_shared<memoryd::cache::pending_invalidations>(100);
   memoryd::cache::redis_cache cache{loopback(server.port(), 1s, 1s), pending,
                                     "t:*"};
   BOOST_REQUIRE(cache.put_if_newer("t:k", 1, "old", 60s));
+  BOOST_REQUIRE(cache.put_if_newer("t:a", 1, "old a", 60s));
   server.pause();
   BOOST_TEST(!cache.get("t:k"));  // times out: the client backs off
   BOOST_TEST(!cache.put_if_newer("t:k", 2, "new", 60s));  // never sent
   BOOST_TEST(pending->size() == 1u);
+  BOOST_TEST(!cache.put_if_newer(std::vector<memoryd::cache::put_request>{
+    {"t:a", 2, "", 60}, {"t:b", 2, "", 60}}));
+  BOOST_TEST(pending->size() == 3u);
   server.resume();
   raw_redis raw{"127.0.0.1", server.port()};
   BOOST_TEST(raw.command({"GET", "t:k"}).str == "1:old");  // still there...
   // ...but never served: the first read deletes it.
   BOOST_TEST(eventually(10s, [&] {
-    cache.get("t:k");  // a miss while backing off, then settles the key
+    for (auto key : {"t:k", "t:a", "t:b"})
+      cache.get(key);  // a miss while backing off, then settles the key
     return pending->size() == 0;
   }));
   BOOST_TEST(!cache.get("t:k"));
+  BOOST_TEST(!cache.get("t:a"));
   BOOST_TEST(pending->size() == 0u);
   BOOST_REQUIRE(cache.put_if_newer("t:k", 2, "new", 60s));
   auto hit = cache.get("t:k");

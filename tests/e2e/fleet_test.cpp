@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <thread>
+#include <vector>
 
 #include "tests/e2e/api_client.hpp"
 #include "tests/support/daemon_process.hpp"
@@ -89,6 +90,58 @@ BOOST_AUTO_TEST_CASE(a_new_version_on_one_daemon_shows_on_the_other) {
     auto polled = b.call("GET", path, {}, {{"If-None-Match", etag}});
     BOOST_TEST(polled.status == 200u, "the old ETag no longer matches");
   }
+}
+
+// Writers of many sites at once: the site actor folds their versions into
+// shared transactions and fences the fold's sites in one cache write; each
+// answer still comes after its site's fence, so the other daemon never
+// reads a site's view without the version just answered.
+BOOST_AUTO_TEST_CASE(versions_of_many_sites_at_once_show_on_the_other) {
+  constexpr int writers = 8;
+  constexpr int versions = 10;
+  auto session = text(a.create_session(), "session_id");
+  std::vector<std::string> paths;
+  for (int w = 0; w < writers; ++w)
+    paths.push_back(
+      "/api/sessions/sites/"
+      + text(a.post("/api/sessions/" + session + "/sites",
+                    {{"name", "s" + std::to_string(w)}, {"code", "<p>1</p>"}})
+               .json,
+             "site_id"));
+  const auto folds_before = a.get("/admin/stats").object().at("versions");
+  std::atomic<int> stale{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, path = paths[static_cast<std::size_t>(w)]] {
+      api_client writer{first.port()};
+      api_client reader{second.port()};
+      for (int n = 2; n <= versions + 1; ++n) {
+        reader.get(path);  // the view cached in Redis, as pollers keep it
+        if (writer.post(path + "/versions",
+                        {{"code", "<p>" + std::to_string(n) + "</p>"}})
+              .status
+            != 201u) {
+          ++failed;
+          return;
+        }
+        auto got = reader.get(path);
+        if (got.status != 200u
+            || got.object().at("version_count").as_int64() != n)
+          ++stale;
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  BOOST_TEST(failed == 0);
+  BOOST_TEST(stale == 0);
+  const auto folds_after = a.get("/admin/stats").object().at("versions");
+  const auto count = [](const json::value& v, const char* what) {
+    return v.at(what).as_int64();
+  };
+  // The versions did share folds (else this tested one-site folds only).
+  BOOST_TEST(count(folds_after, "folds") - count(folds_before, "folds")
+             < count(folds_after, "versions")
+                 - count(folds_before, "versions"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
