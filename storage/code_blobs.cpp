@@ -176,8 +176,9 @@ std::unordered_map<std::string, known_chain>& known_chains() {
 // The text this worker last found stored for a site, per site: a write
 // that repeats it (an agent that changed only the requirements or the
 // notes) needs no look-up. Only a hint, as the chains are: store() checks
-// the blob. It is recorded only when found committed, and a blob goes only
-// when no version refers to it, so it stays true while the site exists.
+// the blob. It is recorded when found committed; once the write that found
+// it commits, a version of the site refers to that blob, which then stays
+// as long as the version does.
 std::unordered_map<std::string, std::string>& found_texts() {
   thread_local std::unordered_map<std::string, std::string> found;
   if (found.size() > 1024)
