@@ -41,32 +41,36 @@ int64_t fence_rank(int64_t revision) {
   return 2 * revision - 1;
 }
 
-/// Stores `value` under the site's key at `rank`, then runs `then` (also
-/// when the cache failed: it is an accelerator).
-template <class Then>
-void cache_put(self_ptr self, const trace& t, const std::string& site_id,
-               int64_t rank, std::string value, Then then) {
-  traced_request(self, self->state.cache, caf::infinite, t, atom::put::value,
-                 site_cache_key(site_id), rank, std::move(value),
-                 static_cast<int64_t>(self->state.ttl.count()))
-    .then([then](bool) mutable { then(); },
-          [then](caf::error&) mutable { then(); });
+/// The cache entry of `value` under the site's key at `rank`.
+cache::put_request site_entry(self_ptr self, const std::string& site_id,
+                              int64_t rank, std::string value) {
+  return {site_cache_key(site_id), rank, std::move(value),
+          static_cast<int64_t>(self->state.ttl.count())};
 }
 
-/// The cache write that fences a site's view after a write that made its
+/// The entry that fences a site's view after a write that made its
 /// revision `revision`.
 cache::put_request fence_of(self_ptr self, const std::string& site_id,
                             int64_t revision) {
-  return {site_cache_key(site_id), fence_rank(revision), std::string{},
-          static_cast<int64_t>(self->state.ttl.count())};
+  return site_entry(self, site_id, fence_rank(revision), std::string{});
+}
+
+/// Stores `entries` (one Redis round trip), then runs `then` (also when the
+/// cache failed: it is an accelerator).
+template <class Then>
+void cache_put(self_ptr self, const trace& t,
+               std::vector<cache::put_request> entries, Then then) {
+  traced_request(self, self->state.cache, caf::infinite, t, atom::put::value,
+                 std::move(entries))
+    .then([then](bool) mutable { then(); },
+          [then](caf::error&) mutable { then(); });
 }
 
 /// Fences the cache after a write that made the site's revision `revision`.
 template <class Then>
 void fence_view(self_ptr self, const trace& t, const std::string& site_id,
                 int64_t revision, Then then) {
-  cache_put(self, t, site_id, fence_rank(revision), std::string{},
-            std::move(then));
+  cache_put(self, t, {fence_of(self, site_id, revision)}, std::move(then));
 }
 
 void start_folds(self_ptr self);
@@ -155,9 +159,7 @@ void fold_committed(self_ptr self, const trace& t,
     for (auto& [part, result] : *fenced)
       versions_committed(self, *part, result);
   };
-  traced_request(self, self->state.cache, caf::infinite, t, atom::put::value,
-                 std::move(fences))
-    .then([answer](bool) { answer(); }, [answer](caf::error&) { answer(); });
+  cache_put(self, t, std::move(fences), std::move(answer));
 }
 
 /// How many of a site's waiting versions go into its part of the next
@@ -285,8 +287,10 @@ void answer_new_site(self_ptr self, promise rp, const trace& t,
                false, created.replayed};
   if (created.replayed)
     return (void)rp.deliver(std::move(out));
-  cache_put(self, t, view.site.site_id, view_rank(view.site.revision),
-            seal_body(tenant, out.body), [=]() mutable { rp.deliver(out); });
+  cache_put(self, t,
+            {site_entry(self, view.site.site_id, view_rank(view.site.revision),
+                        seal_body(tenant, out.body))},
+            [=]() mutable { rp.deliver(out); });
 }
 
 /// Reads `tenant`'s view from storage after a cache miss and fills the cache.
