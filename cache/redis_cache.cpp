@@ -95,7 +95,8 @@ bool redis_cache::put_if_newer(const std::string& key, int64_t revision,
 
 bool redis_cache::put_if_newer(const std::vector<put_request>& puts) {
   auto answered = client_.put_if_newer(puts);
-  if (!answered)
+  // As for one put: not connected afterwards, any of them may be missing.
+  if (!client_.connected())
     for (const auto& p : puts)
       pending_->add(p.key);
   return answered;

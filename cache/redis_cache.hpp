@@ -84,8 +84,8 @@ public:
   bool put_if_newer(const std::string& key, int64_t revision,
                     std::string_view value, std::chrono::seconds ttl);
 
-  /// put_if_newer of many in one round trip; when it fails, every key is
-  /// remembered as pending.
+  /// put_if_newer of many in one round trip; when it fails (or is skipped
+  /// in backoff), every key is remembered as pending.
   bool put_if_newer(const std::vector<put_request>& puts);
 
   /// Tombstone; an invalidation that failed is remembered as pending.
